@@ -1,0 +1,47 @@
+/* memscope: measure memorization in fine-tuned language models. The entry point dispatches to
+ * one subcommand per file (cmd-*.c). */
+#include <glib.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ms-cli.h"
+#include "ms-config.h"
+
+static const MsCommand commands[] = {
+  { "devices", "List OpenCL devices and what memscope can do with them", ms_cmd_devices },
+};
+
+static void
+usage (FILE *out)
+{
+  fprintf (out, "Usage: memscope COMMAND [OPTION…]\n\n"
+                "Measure memorization in fine-tuned GPT-style language models.\n\nCommands:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nRun 'memscope COMMAND --help' for a command's options.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  setlocale (LC_NUMERIC, "C");  /* numbers in output are read by scripts */
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
+      || strcmp (argv[1], "help") == 0)
+    {
+      usage (stdout);
+      return argc < 2 ? 2 : 0;
+    }
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      printf ("memscope %s\n", MS_VERSION);
+      return 0;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].run (argc - 1, argv + 1);
+  g_printerr ("memscope: unknown command '%s'\n\n", argv[1]);
+  usage (stderr);
+  return 2;
+}

@@ -1,0 +1,35 @@
+/* The memscope command: each subcommand is a function taking its own argv (argv[0] is the
+ * subcommand's name) and returning the process exit status. Shared option handling lives in
+ * ms-cli.c. */
+#pragma once
+
+#include <glib.h>
+
+#include "blas/ms-blas.h"
+
+typedef struct {
+  const char *name;
+  const char *summary;
+  int (*run) (int argc, char **argv);
+} MsCommand;
+
+/* Options every device-using subcommand takes. */
+typedef struct {
+  char *device;   /* --device */
+  char *blas;     /* --blas */
+  gboolean json;  /* --json */
+  gboolean verbose;
+} MsCliCommon;
+
+/* Adds --device, --blas, --json and --verbose to CTX. */
+void ms_cli_add_common (GOptionContext *ctx, MsCliCommon *common);
+/* Parses argv with CTX; prints the error and returns FALSE on bad options. */
+gboolean ms_cli_parse (GOptionContext *ctx, int *argc, char ***argv);
+/* Opens the device and GEMM backend named by COMMON, printing what was chosen unless --json. */
+gboolean ms_cli_open (const MsCliCommon *common, MsDevice **dev, MsBlas **blas, GError **error);
+/* Prints "memscope CMD: MESSAGE" on stderr and returns the exit status 1. */
+int ms_cli_fail (const char *cmd, GError *error);
+/* Prints a usage error (bad or missing arguments) and returns the exit status 2. */
+int ms_cli_usage (const char *cmd, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+int ms_cmd_devices (int argc, char **argv);

@@ -1,0 +1,4 @@
+/* The MS_ERROR quark. */
+#include "ms-error.h"
+
+G_DEFINE_QUARK (memscope-error-quark, ms_error)
