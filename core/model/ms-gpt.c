@@ -157,14 +157,19 @@ ms_gpt_reserve (MsGpt *gpt, int B, int T, GError **error)
     }
   if (total > gpt->acts_capacity)
     {
+      /* Grow by half again at least, so that a sequence growing one token at a time does
+       * not reallocate (and fault in) the whole buffer at every step. */
+      gsize want = MAX (total, gpt->acts_capacity + gpt->acts_capacity / 2);
+      if (want * sizeof (float) > gpt->dev->info->max_alloc_bytes)
+        want = total;
       g_clear_pointer (&gpt->acts, ms_buffer_free);
-      gpt->acts = ms_buffer_new (gpt->dev, total * sizeof (float), error);
+      gpt->acts = ms_buffer_new (gpt->dev, want * sizeof (float), error);
       if (gpt->acts == NULL)
         {
           gpt->acts_capacity = 0;
           return FALSE;
         }
-      gpt->acts_capacity = total;
+      gpt->acts_capacity = want;
     }
   gsize io = (gsize) B * T;
   if (io > gpt->io_capacity)
