@@ -163,8 +163,6 @@ attention_decode_values (__global float *y, int yo, __global const float *att, i
   y[yo + i] = s;
 }
 
-#define ROW_WG 64
-
 /* Work-group per row of logits (N, Vp): loss = logsumexp(logits[0:V]) - logits[target];
  * targets < 0 are ignored (loss 0), like PyTorch's ignore_index. */
 __kernel __attribute__ ((reqd_work_group_size (ROW_WG, 1, 1))) void

@@ -1,31 +1,11 @@
 /* The GPT-2 forward pass on the device, following llm.c's structure: parameters and
  * activations each in one buffer carved by offsets; GEMMs through MsBlas, everything else in
  * kernels/gpt.cl; nothing comes back to the host but the per-token losses. */
-#include "ms-gpt.h"
+#include "ms-gpt-private.h"
 
 #include <math.h>
 #include <string.h>
 
-struct _MsGpt {
-  MsGptConfig cfg;
-  MsDevice *dev;
-  MsBlas *blas;
-  MsBuffer *params;                  /* all 16 tensors, llm.c order */
-  gsize param_off[MS_N_PARAMS];
-  gsize n_params;
-
-  int B, T;                          /* activations are laid out for this (B, T) */
-  gsize acts_capacity;               /* floats allocated in acts */
-  MsBuffer *acts;
-  gsize act_off[MS_N_ACTS];
-  MsBuffer *tokens, *starts, *targets;  /* int32 (B, T), (B), (B, T) */
-  gsize io_capacity;                 /* ints allocated in tokens and targets */
-  float *losses;                     /* host copy (B, T) */
-  float mean_loss;
-
-  MsGptHooks hooks;
-  gboolean has_hooks;
-};
 
 static void
 act_sizes (const MsGptConfig *cfg, int B, int T, gsize sizes[MS_N_ACTS])
@@ -83,6 +63,9 @@ ms_gpt_free (MsGpt *gpt)
   ms_buffer_free (gpt->tokens);
   ms_buffer_free (gpt->starts);
   ms_buffer_free (gpt->targets);
+  ms_buffer_free (gpt->grads);
+  ms_buffer_free (gpt->dacts);
+  ms_buffer_free (gpt->partials);
   g_free (gpt->losses);
   g_free (gpt);
 }
@@ -375,6 +358,7 @@ ms_gpt_forward (MsGpt *gpt, const int *tokens, const int *starts, const int *tar
         counted++;
       }
   gpt->mean_loss = counted ? (float) (sum / counted) : 0.0f;
+  gpt->n_targets = counted;
   return TRUE;
 }
 

@@ -98,6 +98,19 @@ gboolean ms_gpt_read_logits (MsGpt *gpt, float *out, GError **error);
 MsBuffer *ms_gpt_acts (MsGpt *gpt);
 gsize ms_gpt_act_offset (const MsGpt *gpt, int which, int layer);
 
+/* ---- training ------------------------------------------------------------------------ */
+
+/* Accumulates (+=) into the gradient buffer the gradients of LOSS_SCALE × the mean loss of the
+ * last forward pass (which must have had targets), for that pass's (B, T). */
+gboolean ms_gpt_backward (MsGpt *gpt, float loss_scale, GError **error);
+/* Sets all gradients to zero (allocating the gradient buffer on first use). */
+gboolean ms_gpt_zero_grad (MsGpt *gpt, GError **error);
+/* The gradient buffer, laid out like the parameters; NULL before the first backward. */
+MsBuffer *ms_gpt_grads (MsGpt *gpt);
+/* Global L2 norm of the gradients of the tensors in MASK (bit i = tensor i), from partial sums
+ * reduced on the device and added up on the host in a fixed order. */
+gboolean ms_gpt_grad_norm (MsGpt *gpt, guint32 mask, double *norm, GError **error);
+
 /* ---- internal: shared with ms-generate.c and the backward pass ------------------------ */
 
 /* Ensures activations for (B, T) exist; reallocates only when the size grows. */
