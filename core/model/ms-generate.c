@@ -216,8 +216,7 @@ pick_next (GenState *s, const MsGenerateOptions *opt, guint64 *rng, int *next, G
   int V = cfg->vocab_size, Vp = cfg->padded_vocab_size;
   if (opt->temperature <= 0)
     {
-      ms_run (s->dev, "argmax_rows", 1, (size_t[]){ (size_t) s->B * 64 }, (size_t[]){ 64 },
-              MS_ARG_MEM, s->next, MS_ARG_MEM, s->step, MS_ARG_INT, (int) s->off[S_LOGITS],
+      ms_run_rows (s->dev, "argmax_rows", s->B, MS_ARG_MEM, s->next, MS_ARG_MEM, s->step, MS_ARG_INT, (int) s->off[S_LOGITS],
               MS_ARG_INT, s->B, MS_ARG_INT, V, MS_ARG_INT, Vp, MS_ARG_END);
       return ms_buffer_read (s->dev, s->next, 0, next, s->B * sizeof (int), error);
     }

@@ -109,8 +109,7 @@ ms_gpt_backward (MsGpt *gpt, float loss_scale, GError **error)
 
   /* Logits become their own gradient, in place. */
   gsize logits = A (MS_ACT_LOGITS, 0);
-  ms_run (dev, "crossentropy_backward", 1, (size_t[]){ (size_t) N * 64 }, (size_t[]){ 64 },
-          MS_ARG_MEM, a, MS_ARG_INT, (int) logits, MS_ARG_MEM, gpt->targets, MS_ARG_INT, N,
+  ms_run_rows (dev, "crossentropy_backward", N, MS_ARG_MEM, a, MS_ARG_INT, (int) logits, MS_ARG_MEM, gpt->targets, MS_ARG_INT, N,
           MS_ARG_INT, V, MS_ARG_INT, Vp, MS_ARG_FLOAT, (double) loss_scale / gpt->n_targets,
           MS_ARG_END);
   /* The tied output layer: dlnf = dlogits · wte, dwte += dlogits^T · lnf. */

@@ -341,8 +341,7 @@ ms_gpt_forward (MsGpt *gpt, const int *tokens, const int *starts, const int *tar
 
   if (!ms_buffer_write (gpt->dev, gpt->targets, 0, targets, (gsize) N * sizeof (int), error))
     return FALSE;
-  ms_run (gpt->dev, "crossentropy_forward", 1, (size_t[]){ (size_t) N * 64 }, (size_t[]){ 64 },
-          MS_ARG_MEM, gpt->acts, MS_ARG_INT, (int) ms_gpt_act_offset (gpt, MS_ACT_LOSSES, 0),
+  ms_run_rows (gpt->dev, "crossentropy_forward", N, MS_ARG_MEM, gpt->acts, MS_ARG_INT, (int) ms_gpt_act_offset (gpt, MS_ACT_LOSSES, 0),
           MS_ARG_MEM, gpt->acts, MS_ARG_INT, (int) ms_gpt_act_offset (gpt, MS_ACT_LOGITS, 0),
           MS_ARG_MEM, gpt->targets, MS_ARG_INT, N, MS_ARG_INT, V, MS_ARG_INT,
           gpt->cfg.padded_vocab_size, MS_ARG_END);

@@ -293,6 +293,7 @@ ms_device_open (const char *selector, GError **error)
   if (!load_program (dev, error))
     return NULL;
   dev->zero_copy = probe_zero_copy (dev);
+  dev->rows_per_item = (pick->type & CL_DEVICE_TYPE_CPU) != 0;
   if (!ms_device_check (dev, error))
     return NULL;
   return g_steal_pointer (&dev);
@@ -482,13 +483,36 @@ void
 ms_run (MsDevice *dev, const char *name, guint dims, const size_t *global, const size_t *local,
         ...)
 {
+  va_list ap;
+  va_start (ap, local);
+  ms_run_valist (dev, name, dims, global, local, ap);
+  va_end (ap);
+}
+
+void
+ms_run_rows (MsDevice *dev, const char *name, gsize rows, ...)
+{
+  va_list ap;
+  va_start (ap, rows);
+  if (dev->rows_per_item)
+    {
+      g_autofree char *cpu = g_strconcat (name, "_cpu", NULL);
+      ms_run_valist (dev, cpu, 1, (size_t[]){ rows }, NULL, ap);
+    }
+  else
+    ms_run_valist (dev, name, 1, (size_t[]){ rows * 64 }, (size_t[]){ 64 }, ap);
+  va_end (ap);
+}
+
+void
+ms_run_valist (MsDevice *dev, const char *name, guint dims, const size_t *global,
+               const size_t *local, va_list ap)
+{
   if (dev->sticky)
     return;
   cl_kernel k = get_kernel (dev, name);
   if (k == NULL)
     return;
-  va_list ap;
-  va_start (ap, local);
   cl_uint index = 0;
   for (MsArgKind kind; (kind = va_arg (ap, MsArgKind)) != MS_ARG_END; index++)
     {
@@ -524,11 +548,9 @@ ms_run (MsDevice *dev, const char *name, guint dims, const size_t *global, const
           ms_device_fail (dev, g_error_new (MS_ERROR, MS_ERROR_CL,
                                             "clSetKernelArg(%s, %u) failed: %s", name, index,
                                             ms_cl_error_name (err)));
-          va_end (ap);
           return;
         }
     }
-  va_end (ap);
 
   size_t g[3];
   for (guint d = 0; d < dims; d++)

@@ -7,6 +7,7 @@
 #define CL_TARGET_OPENCL_VERSION 120
 #include <CL/cl.h>
 #include <glib.h>
+#include <stdarg.h>
 
 #include "common/ms-error.h"
 
@@ -52,6 +53,7 @@ struct _MsDevice {
   cl_context context;
   cl_command_queue queue;
   gboolean zero_copy;        /* probed: a USE_HOST_PTR buffer maps to its host pointer */
+  gboolean rows_per_item;     /* row kernels: one work-item per row (CPU devices) */
   gboolean profiling;        /* queue has CL_QUEUE_PROFILING_ENABLE ($MEMSCOPE_PROFILE=1) */
   cl_program program;        /* all embedded kernels, built once */
   GHashTable *kernels;       /* name -> cl_kernel */
@@ -118,6 +120,13 @@ void ms_run (MsDevice *dev, const char *name, guint dims, const size_t *global,
 /* Shorthand for the common 1-D launch of N work-items in groups of 64 (or the device limit). */
 #define ms_run1(dev, name, n, ...) \
   ms_run ((dev), (name), 1, (size_t[]){ (size_t) (n) }, NULL, __VA_ARGS__)
+
+/* Enqueues a row kernel over ROWS rows in the form that suits the device: on CPU devices
+ * NAME_cpu with one work-item per row (vectorised along the row), elsewhere NAME with one
+ * work-group of ROW_WG (64) work-items per row. Same arguments for both. */
+void ms_run_rows (MsDevice *dev, const char *name, gsize rows, ...);
+void ms_run_valist (MsDevice *dev, const char *name, guint dims, const size_t *global,
+                    const size_t *local, va_list ap);
 
 /* The round-up ms_run applies, exposed for kernels that need their group size. */
 gsize ms_round_up (gsize n, gsize multiple);

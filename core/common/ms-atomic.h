@@ -1,0 +1,27 @@
+/* Files written all or nothing: data goes to a temporary file beside the target, which is
+ * flushed to disk and renamed over it only when complete. A crash or an error at any moment
+ * leaves either the old file or the whole new one, never a mix. */
+#pragma once
+
+#include <glib.h>
+#include <stdio.h>
+
+G_BEGIN_DECLS
+
+typedef struct _MsAtomicFile MsAtomicFile;
+
+/* Opens a temporary file in PATH's folder (created if missing). */
+MsAtomicFile *ms_atomic_file_new (const char *path, GError **error);
+/* Appends N bytes; errors name the temporary file. */
+gboolean ms_atomic_file_write (MsAtomicFile *f, const void *data, gsize n, GError **error);
+/* Flushes, syncs, and renames the temporary file over the target; frees F either way (on
+ * failure the temporary file is removed). */
+gboolean ms_atomic_file_commit (MsAtomicFile *f, GError **error);
+/* Removes the temporary file and frees F. */
+void ms_atomic_file_abort (MsAtomicFile *f);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsAtomicFile, ms_atomic_file_abort)
+
+/* The whole of DATA to PATH, atomically. */
+gboolean ms_atomic_write (const char *path, const void *data, gsize n, GError **error);
+
+G_END_DECLS
