@@ -10,6 +10,14 @@
 
 static const MsCommand commands[] = {
   { "devices", "List OpenCL devices and what memscope can do with them", ms_cmd_devices },
+  { "forward", "Run a forward pass over a token shard and print the loss", ms_cmd_forward },
+  { "generate", "Continue a prompt with a model (greedy, temperature, top-k)", ms_cmd_generate },
+  { "train", "Train a model on an llm.c token shard (AdamW on the device)", ms_cmd_train },
+  { "pretrain", "Pretrain a GPT-2 on text files (tokenizer, shards, validation, curves)",
+    ms_cmd_pretrain },
+  { "info", "Describe a GPT-2 checkpoint, or convert one to llm.c .bin", ms_cmd_info },
+  { "tokenize", "Encode or decode text with a BPE tokenizer, write llm.c shards, train one",
+    ms_cmd_tokenize },
 };
 
 static void

@@ -2,6 +2,9 @@
 #include "ms-cli.h"
 
 #include <stdio.h>
+#include <string.h>
+
+#include "model/ms-checkpoint.h"
 
 void
 ms_cli_add_common (GOptionContext *ctx, MsCliCommon *common)
@@ -79,3 +82,62 @@ ms_cli_usage (const char *cmd, const char *format, ...)
   g_printerr ("memscope %s: %s (see memscope %s --help)\n", cmd, msg, cmd);
   return 2;
 }
+
+gboolean
+ms_cli_parse_shape (const char *text, MsGptConfig *cfg, GError **error)
+{
+  *cfg = (MsGptConfig) { .max_seq_len = 256, .vocab_size = 8192, .num_layers = 4,
+                         .num_heads = 4, .channels = 256 };
+  int vp = 0;
+  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
+  for (char **p = parts; *p; p++)
+    {
+      g_auto (GStrv) kv = g_strsplit (g_strstrip (*p), "=", 2);
+      guint64 v = 0;
+      if (kv[0] == NULL || kv[1] == NULL
+          || !g_ascii_string_to_unsigned (kv[1], 10, 1, G_MAXINT32, &v, NULL))
+        {
+          g_set_error (error, MS_ERROR, MS_ERROR_INVALID,
+                       "model shape '%s': expected KEY=NUMBER pairs such as L=4,NH=4,C=256,"
+                       "V=8192,maxT=256", text);
+          return FALSE;
+        }
+      if (g_ascii_strcasecmp (kv[0], "L") == 0)
+        cfg->num_layers = v;
+      else if (g_ascii_strcasecmp (kv[0], "NH") == 0 || g_ascii_strcasecmp (kv[0], "H") == 0)
+        cfg->num_heads = v;
+      else if (g_ascii_strcasecmp (kv[0], "C") == 0)
+        cfg->channels = v;
+      else if (strcmp (kv[0], "V") == 0)
+        cfg->vocab_size = v;
+      else if (strcmp (kv[0], "Vp") == 0)
+        vp = v;
+      else if (g_ascii_strcasecmp (kv[0], "maxT") == 0)
+        cfg->max_seq_len = v;
+      else
+        {
+          g_set_error (error, MS_ERROR, MS_ERROR_INVALID,
+                       "model shape '%s': unknown key '%s' (L, NH, C, V, Vp, maxT)", text, kv[0]);
+          return FALSE;
+        }
+    }
+  cfg->padded_vocab_size = vp ? vp : (cfg->vocab_size + 127) / 128 * 128;
+  return ms_gpt_config_validate (cfg, error);
+}
+
+MsGpt *
+ms_cli_load_model (MsBlas *blas, const char *spec, guint64 seed, GError **error)
+{
+  g_autoptr (MsCheckpoint) ck = NULL;
+  if (g_str_has_prefix (spec, "random:"))
+    {
+      MsGptConfig cfg;
+      if (!ms_cli_parse_shape (spec + 7, &cfg, error))
+        return NULL;
+      ck = ms_checkpoint_new_random (&cfg, seed);
+    }
+  else if (!(ck = ms_checkpoint_load (spec, error)))
+    return NULL;
+  return ms_gpt_new (blas, &ck->cfg, ck->params, error);
+}
+

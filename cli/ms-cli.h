@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "blas/ms-blas.h"
+#include "model/ms-gpt.h"
 
 typedef struct {
   const char *name;
@@ -32,4 +33,16 @@ int ms_cli_fail (const char *cmd, GError *error);
 /* Prints a usage error (bad or missing arguments) and returns the exit status 2. */
 int ms_cli_usage (const char *cmd, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
+/* Loads a checkpoint (llm.c .bin or Hugging Face safetensors) onto the device; SPEC may also
+ * be "random:L=4,NH=4,C=256,V=8192,maxT=256" for a freshly initialised model (seeded by SEED). */
+MsGpt *ms_cli_load_model (MsBlas *blas, const char *spec, guint64 seed, GError **error);
+/* Parses "L=4,NH=4,C=256,V=8192,maxT=256" (V padded to a multiple of 128 unless Vp= is given). */
+gboolean ms_cli_parse_shape (const char *text, MsGptConfig *cfg, GError **error);
+
 int ms_cmd_devices (int argc, char **argv);
+int ms_cmd_forward (int argc, char **argv);
+int ms_cmd_generate (int argc, char **argv);
+int ms_cmd_train (int argc, char **argv);
+int ms_cmd_pretrain (int argc, char **argv);
+int ms_cmd_info (int argc, char **argv);
+int ms_cmd_tokenize (int argc, char **argv);

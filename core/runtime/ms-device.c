@@ -393,14 +393,25 @@ ms_buffer_new (MsDevice *dev, gsize bytes, GError **error)
   return buf;
 }
 
+/* Host memory behind a buffer may still be in use by enqueued kernels when the buffer is
+ * released; OpenCL calls this once the buffer is really gone. */
+static void CL_CALLBACK
+free_host_memory (cl_mem mem, void *host)
+{
+  free (host);
+}
+
 void
 ms_buffer_free (MsBuffer *buf)
 {
   if (buf == NULL)
     return;
+  if (buf->mem && buf->host
+      && clSetMemObjectDestructorCallback (buf->mem, free_host_memory, buf->host) == CL_SUCCESS)
+    buf->host = NULL;
   if (buf->mem)
     clReleaseMemObject (buf->mem);
-  free (buf->host);
+  free (buf->host);  /* only when no callback could be registered */
   g_free (buf);
 }
 
