@@ -3,18 +3,23 @@
  * greedy argmax. GEMMs are not here: they go through the GEMM backends. Every tensor is a
  * (buffer, element offset) pair so one device buffer can hold many tensors. */
 
-/* out (B, T, C) = wte[tokens] + wpe[positions]; row b's tokens start at starts[b] (left
- * padding), so token t sits at position pos0 + t - starts[b] (pads take position 0). */
+/* Segments: seg (B, T) holds, for each position, the key position where its segment (the
+ * sequence it belongs to) starts. A segment sees only itself and its positions count from 0
+ * at its start, so several examples packed into one row behave as if each were alone, and
+ * left padding is a row whose pads are one-token segments.
+ *
+ * out (B, T, C) = wte[tokens] + wpe[positions], token t at position pos0 + t - seg[b, t]. */
 __kernel void
 encoder_forward (__global float *out, int oo, __global const int *tokens,
-                 __global const int *starts, __global const float *wte, int wteo,
+                 __global const int *seg, __global const float *wte, int wteo,
                  __global const float *wpe, int wpeo, int B, int T, int C, int pos0)
 {
   int i = get_global_id (0);
   if (i >= B * T * C)
     return;
-  int c = i % C, bt = i / C, b = bt / T, t = bt % T;
-  int pos = max (pos0 + t - starts[b], 0);
+  int c = i % C, bt = i / C;
+  int t = bt % T;
+  int pos = max (pos0 + t - seg[bt], 0);
   out[oo + i] = wte[wteo + tokens[bt] * C + c] + wpe[wpeo + pos * C + c];
 }
 
@@ -83,10 +88,10 @@ residual_bias_forward (__global float *out, int oo, __global const float *res, i
 }
 
 /* Rows of att (B, NH, Tq, Tk) hold raw scores q·k; turn each into causal softmax
- * probabilities of scale * score. Query i of row b sits at key position pos0 + i and sees
- * keys starts[b] <= j <= pos0 + i; a padding query (before starts[b]) sees only itself. */
+ * probabilities of scale * score. Query i of row b sits at key position pos0 + i and sees the
+ * keys of its segment up to itself: seg[b, i] <= j <= pos0 + i (seg is (B, Tq)). */
 __kernel void
-attention_softmax (__global float *att, int ao, __global const int *starts, int B, int NH,
+attention_softmax (__global float *att, int ao, __global const int *seg, int B, int NH,
                    int Tq, int Tk, int pos0, float scale)
 {
   int r = get_global_id (0);
@@ -94,7 +99,7 @@ attention_softmax (__global float *att, int ao, __global const int *starts, int 
     return;
   int i = r % Tq, b = r / (NH * Tq);
   int last = pos0 + i;
-  int first = starts[b] <= last ? starts[b] : last;
+  int first = min (seg[b * Tq + i], last);
   __global float *row = att + ao + r * Tk;
   float mx = -INFINITY;
   for (int j = first; j <= last; j++)

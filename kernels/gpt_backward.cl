@@ -146,7 +146,7 @@ attention_softmax_backward (__global float *datt, int dao, __global const float 
 __kernel void
 encoder_backward (__global float *dwte, int dteo, __global float *dwpe, int dpeo,
                   __global const float *dout, int doo, __global const int *tokens,
-                  __global const int *starts, int B, int T, int C)
+                  __global const int *seg, int B, int T, int C)
 {
   int c = get_global_id (0);
   if (c >= C)
@@ -155,7 +155,7 @@ encoder_backward (__global float *dwte, int dteo, __global float *dwpe, int dpeo
     for (int t = 0; t < T; t++)
       {
         float g = dout[doo + (b * T + t) * C + c];
-        int pos = max (t - starts[b], 0);
+        int pos = max (t - seg[b * T + t], 0);
         dwte[dteo + tokens[b * T + t] * C + c] += g;
         dwpe[dpeo + pos * C + c] += g;
       }

@@ -32,6 +32,7 @@ typedef struct {
   MsBuffer *step;      /* the S_* tensors */
   gsize off[S_N];
   MsBuffer *next;      /* int (B): tokens of this step */
+  MsBuffer *seg;       /* int (B): where each row's sequence starts (decode steps) */
 } GenState;
 
 static void
@@ -40,6 +41,7 @@ gen_state_clear (GenState *s)
   ms_buffer_free (s->cache);
   ms_buffer_free (s->step);
   ms_buffer_free (s->next);
+  ms_buffer_free (s->seg);
 }
 
 static gboolean
@@ -61,9 +63,10 @@ gen_state_init (GenState *s, MsGpt *gpt, int B, int Tmax, gboolean with_cache, G
   s->Tmax = Tmax;
   s->step = ms_buffer_new (s->dev, total * sizeof (float), error);
   s->next = s->step ? ms_buffer_new (s->dev, B * sizeof (int), error) : NULL;
+  s->seg = s->next ? ms_buffer_new (s->dev, B * sizeof (int), error) : NULL;
   if (s->next && with_cache)
     s->cache = ms_buffer_new (s->dev, L * B * Tmax * 2 * C * sizeof (float), error);
-  return s->next && (!with_cache || s->cache);
+  return s->seg && (!with_cache || s->cache);
 }
 
 /* Logits (B, Vp) of the last position of each row of the full activations (B, T). */
@@ -94,7 +97,7 @@ decode_step (GenState *s, int pos)
 #define S(x) ((int) s->off[x])
 
   ms_run1 (dev, "encoder_forward", (gsize) B * C, MS_ARG_MEM, a, MS_ARG_INT, S (S_X), MS_ARG_MEM,
-           s->next, MS_ARG_MEM, ms_gpt_starts_buffer (gpt), MS_ARG_MEM, p, MS_ARG_INT, P (MS_WTE),
+           s->next, MS_ARG_MEM, s->seg, MS_ARG_MEM, p, MS_ARG_INT, P (MS_WTE),
            MS_ARG_MEM, p, MS_ARG_INT, P (MS_WPE), MS_ARG_INT, B, MS_ARG_INT, 1, MS_ARG_INT, C,
            MS_ARG_INT, pos, MS_ARG_END);
   for (int l = 0; l < L; l++)
@@ -117,7 +120,7 @@ decode_step (GenState *s, int pos)
                MS_ARG_INT, B, MS_ARG_INT, NH, MS_ARG_INT, hs, MS_ARG_INT, s->Tmax, MS_ARG_INT, Tk,
                MS_ARG_END);
       ms_run1 (dev, "attention_softmax", (gsize) B * NH, MS_ARG_MEM, a, MS_ARG_INT, att,
-               MS_ARG_MEM, ms_gpt_starts_buffer (gpt), MS_ARG_INT, B, MS_ARG_INT, NH, MS_ARG_INT, 1,
+               MS_ARG_MEM, s->seg, MS_ARG_INT, B, MS_ARG_INT, NH, MS_ARG_INT, 1,
                MS_ARG_INT, Tk, MS_ARG_INT, pos, MS_ARG_FLOAT, 1.0 / sqrt (hs), MS_ARG_END);
       ms_run1 (dev, "attention_decode_values", (gsize) B * C, MS_ARG_MEM, a, MS_ARG_INT, S (S_ATTY),
                MS_ARG_MEM, a, MS_ARG_INT, att, MS_ARG_MEM, s->cache, MS_ARG_INT, cache, MS_ARG_INT, B,
@@ -281,7 +284,8 @@ ms_gpt_generate (MsGpt *gpt, int B, const int *const *prompts, const int *lens,
   guint64 rng = opt->seed;
   /* Reserving the longest pass first keeps later passes from reallocating. */
   if (!gen_state_init (&s, gpt, B, Tmax, !opt->no_cache, error)
-      || !ms_gpt_reserve (gpt, B, opt->no_cache ? Tmax : Tp, error))
+      || !ms_gpt_reserve (gpt, B, opt->no_cache ? Tmax : Tp, error)
+      || !ms_buffer_write (s.dev, s.seg, 0, starts, B * sizeof (int), error))
     goto out;
 
   int T = Tp;

@@ -168,7 +168,7 @@ ms_gpt_backward (MsGpt *gpt, float loss_scale, GError **error)
 
   ms_run1 (dev, "encoder_backward", C, MS_ARG_MEM, g, MS_ARG_INT, (int) gpt->param_off[MS_WTE],
            MS_ARG_MEM, g, MS_ARG_INT, (int) gpt->param_off[MS_WPE], MS_ARG_MEM, da, MS_ARG_INT,
-           (int) d[D_RES], MS_ARG_MEM, gpt->tokens, MS_ARG_MEM, gpt->starts, MS_ARG_INT, B,
+           (int) d[D_RES], MS_ARG_MEM, gpt->tokens, MS_ARG_MEM, gpt->seg, MS_ARG_INT, B,
            MS_ARG_INT, T, MS_ARG_INT, C, MS_ARG_END);
 #undef A
   return ms_device_check (dev, error);

@@ -15,7 +15,7 @@ struct _MsGpt {
   gsize acts_capacity;               /* floats allocated in acts */
   MsBuffer *acts;
   gsize act_off[MS_N_ACTS];
-  MsBuffer *tokens, *starts, *targets;  /* int32 (B, T), (B), (B, T) */
+  MsBuffer *tokens, *seg, *targets;  /* int32 (B, T) each: tokens, segment starts, targets */
   gsize io_capacity;                 /* ints allocated in tokens and targets */
   float *losses;                     /* host copy (B, T) */
   float mean_loss;

@@ -61,7 +61,7 @@ ms_gpt_free (MsGpt *gpt)
   ms_buffer_free (gpt->params);
   ms_buffer_free (gpt->acts);
   ms_buffer_free (gpt->tokens);
-  ms_buffer_free (gpt->starts);
+  ms_buffer_free (gpt->seg);
   ms_buffer_free (gpt->targets);
   ms_buffer_free (gpt->grads);
   ms_buffer_free (gpt->dacts);
@@ -78,7 +78,7 @@ MsBuffer *ms_gpt_params (MsGpt *gpt) { return gpt->params; }
 gsize ms_gpt_param_offset (const MsGpt *gpt, int which) { return gpt->param_off[which]; }
 MsBuffer *ms_gpt_acts (MsGpt *gpt) { return gpt->acts; }
 MsBuffer *ms_gpt_tokens_buffer (MsGpt *gpt) { return gpt->tokens; }
-MsBuffer *ms_gpt_starts_buffer (MsGpt *gpt) { return gpt->starts; }
+MsBuffer *ms_gpt_seg_buffer (MsGpt *gpt) { return gpt->seg; }
 MsBuffer *ms_gpt_targets_buffer (MsGpt *gpt) { return gpt->targets; }
 float ms_gpt_mean_loss (const MsGpt *gpt) { return gpt->mean_loss; }
 const float *ms_gpt_losses (const MsGpt *gpt) { return gpt->losses; }
@@ -159,11 +159,11 @@ ms_gpt_reserve (MsGpt *gpt, int B, int T, GError **error)
     {
       g_clear_pointer (&gpt->tokens, ms_buffer_free);
       g_clear_pointer (&gpt->targets, ms_buffer_free);
-      g_clear_pointer (&gpt->starts, ms_buffer_free);
+      g_clear_pointer (&gpt->seg, ms_buffer_free);
       gpt->io_capacity = 0;
       if (!(gpt->tokens = ms_buffer_new (gpt->dev, io * sizeof (int), error))
           || !(gpt->targets = ms_buffer_new (gpt->dev, io * sizeof (int), error))
-          || !(gpt->starts = ms_buffer_new (gpt->dev, io * sizeof (int), error)))
+          || !(gpt->seg = ms_buffer_new (gpt->dev, io * sizeof (int), error)))
         return FALSE;
       gpt->io_capacity = io;
       gpt->losses = g_renew (float, gpt->losses, io);
@@ -173,12 +173,11 @@ ms_gpt_reserve (MsGpt *gpt, int B, int T, GError **error)
   return TRUE;
 }
 
-gboolean
-ms_gpt_upload_inputs (MsGpt *gpt, const int *tokens, const int *starts, int B, int T,
-                      GError **error)
+static gboolean
+check_tokens (const MsGpt *gpt, const int *tokens, gsize n, GError **error)
 {
   int V = gpt->cfg.vocab_size;
-  for (gsize i = 0; i < (gsize) B * T; i++)
+  for (gsize i = 0; i < n; i++)
     if (tokens[i] < 0 || tokens[i] >= V)
       {
         g_set_error (error, MS_ERROR, MS_ERROR_INVALID,
@@ -186,17 +185,51 @@ ms_gpt_upload_inputs (MsGpt *gpt, const int *tokens, const int *starts, int B, i
                      tokens[i], i, V - 1);
         return FALSE;
       }
-  g_autofree int *zeros = starts ? NULL : g_new0 (int, B);
-  for (int b = 0; starts && b < B; b++)
-    if (starts[b] < 0 || starts[b] >= T)
+  return TRUE;
+}
+
+gboolean
+ms_gpt_upload_segments (MsGpt *gpt, const int *tokens, const int *seg, int B, int T,
+                        GError **error)
+{
+  if (!check_tokens (gpt, tokens, (gsize) B * T, error))
+    return FALSE;
+  for (int b = 0; b < B; b++)
+    for (int t = 0; t < T; t++)
       {
-        g_set_error (error, MS_ERROR, MS_ERROR_INVALID, "row %d starts at %d, outside 0..%d", b,
-                     starts[b], T - 1);
-        return FALSE;
+        int s = seg[b * T + t];
+        /* A segment starts at or before its positions, and segments do not interleave. */
+        if (s < 0 || s > t || (t > 0 && s != t && s != seg[b * T + t - 1]))
+          {
+            g_set_error (error, MS_ERROR, MS_ERROR_INVALID,
+                         "row %d position %d: segment start %d is not a valid start", b, t, s);
+            return FALSE;
+          }
       }
-  return ms_buffer_write (gpt->dev, gpt->tokens, 0, tokens, (gsize) B * T * sizeof (int), error)
-         && ms_buffer_write (gpt->dev, gpt->starts, 0, starts ? starts : zeros,
-                             B * sizeof (int), error);
+  gsize bytes = (gsize) B * T * sizeof (int);
+  return ms_buffer_write (gpt->dev, gpt->tokens, 0, tokens, bytes, error)
+         && ms_buffer_write (gpt->dev, gpt->seg, 0, seg, bytes, error);
+}
+
+gboolean
+ms_gpt_upload_inputs (MsGpt *gpt, const int *tokens, const int *starts, int B, int T,
+                      GError **error)
+{
+  /* Left padding as segments: the row is one segment from starts[b]; each pad is its own. */
+  g_autofree int *seg = g_new (int, (gsize) B * T);
+  for (int b = 0; b < B; b++)
+    {
+      int s = starts ? starts[b] : 0;
+      if (s < 0 || s >= T)
+        {
+          g_set_error (error, MS_ERROR, MS_ERROR_INVALID, "row %d starts at %d, outside 0..%d", b,
+                       s, T - 1);
+          return FALSE;
+        }
+      for (int t = 0; t < T; t++)
+        seg[b * T + t] = t < s ? t : s;
+    }
+  return ms_gpt_upload_segments (gpt, tokens, seg, B, T, error);
 }
 
 void
@@ -225,7 +258,7 @@ ms_gpt_enqueue_body (MsGpt *gpt, int B, int T)
 #define A(x, l) ((int) ms_gpt_act_offset (gpt, (x), (l)))
 
   ms_run1 (dev, "encoder_forward", (gsize) N * C, MS_ARG_MEM, a, MS_ARG_INT, A (MS_ACT_ENCODED, 0),
-           MS_ARG_MEM, gpt->tokens, MS_ARG_MEM, gpt->starts, MS_ARG_MEM, p, MS_ARG_INT, P (MS_WTE),
+           MS_ARG_MEM, gpt->tokens, MS_ARG_MEM, gpt->seg, MS_ARG_MEM, p, MS_ARG_INT, P (MS_WTE),
            MS_ARG_MEM, p, MS_ARG_INT, P (MS_WPE), MS_ARG_INT, B, MS_ARG_INT, T, MS_ARG_INT, C,
            MS_ARG_INT, 0, MS_ARG_END);
 
@@ -257,7 +290,7 @@ ms_gpt_enqueue_body (MsGpt *gpt, int B, int T)
                            3 * C, hs, 0.0f, a, att + (gsize) b * NH * T * T, T, (gsize) T * T, NH);
         }
       ms_run1 (dev, "attention_softmax", (gsize) B * NH * T, MS_ARG_MEM, a, MS_ARG_INT, att,
-               MS_ARG_MEM, gpt->starts, MS_ARG_INT, B, MS_ARG_INT, NH, MS_ARG_INT, T, MS_ARG_INT, T,
+               MS_ARG_MEM, gpt->seg, MS_ARG_INT, B, MS_ARG_INT, NH, MS_ARG_INT, T, MS_ARG_INT, T,
                MS_ARG_INT, 0, MS_ARG_FLOAT, 1.0 / sqrt (hs), MS_ARG_END);
       for (int b = 0; b < B; b++)
         ms_gemm_batched (gpt->blas, FALSE, FALSE, T, hs, T, 1.0f, a, att + (gsize) b * NH * T * T,
@@ -318,13 +351,29 @@ ms_gpt_enqueue_logits (MsGpt *gpt, int B, int T)
            0.0f, gpt->acts, ms_gpt_act_offset (gpt, MS_ACT_LOGITS, 0), Vp);
 }
 
+static gboolean forward_uploaded (MsGpt *gpt, const int *targets, int B, int T, GError **error);
+
 gboolean
 ms_gpt_forward (MsGpt *gpt, const int *tokens, const int *starts, const int *targets, int B,
                 int T, GError **error)
 {
-  if (!ms_device_check (gpt->dev, error) || !ms_gpt_reserve (gpt, B, T, error)
-      || !ms_gpt_upload_inputs (gpt, tokens, starts, B, T, error))
-    return FALSE;
+  return ms_device_check (gpt->dev, error) && ms_gpt_reserve (gpt, B, T, error)
+         && ms_gpt_upload_inputs (gpt, tokens, starts, B, T, error)
+         && forward_uploaded (gpt, targets, B, T, error);
+}
+
+gboolean
+ms_gpt_forward_segments (MsGpt *gpt, const int *tokens, const int *seg, const int *targets,
+                         int B, int T, GError **error)
+{
+  return ms_device_check (gpt->dev, error) && ms_gpt_reserve (gpt, B, T, error)
+         && ms_gpt_upload_segments (gpt, tokens, seg, B, T, error)
+         && forward_uploaded (gpt, targets, B, T, error);
+}
+
+static gboolean
+forward_uploaded (MsGpt *gpt, const int *targets, int B, int T, GError **error)
+{
   const int N = B * T, V = gpt->cfg.vocab_size;
   for (int i = 0; targets && i < N; i++)
     if (targets[i] >= V)

@@ -86,6 +86,11 @@ void ms_gpt_set_hooks (MsGpt *gpt, const MsGptHooks *hooks);
  * pass is only enqueued. */
 gboolean ms_gpt_forward (MsGpt *gpt, const int *tokens, const int *starts, const int *targets,
                          int B, int T, GError **error);
+/* The same over packed rows: SEG (B, T) gives for each position the position where its
+ * segment starts; segments attend only within themselves and count positions from 0, so each
+ * example packed in a row is computed as if alone. */
+gboolean ms_gpt_forward_segments (MsGpt *gpt, const int *tokens, const int *seg,
+                                  const int *targets, int B, int T, GError **error);
 /* Mean loss over the targets of the last forward that had targets (ignored ones excluded). */
 float ms_gpt_mean_loss (const MsGpt *gpt);
 /* Per-token losses (B, T) of that forward (0 where the target was ignored). */
@@ -115,11 +120,14 @@ gboolean ms_gpt_grad_norm (MsGpt *gpt, guint32 mask, double *norm, GError **erro
 
 /* Ensures activations for (B, T) exist; reallocates only when the size grows. */
 gboolean ms_gpt_reserve (MsGpt *gpt, int B, int T, GError **error);
-/* Uploads tokens (B, T) and starts (B, zeros when NULL) to the device. */
+/* Uploads tokens (B, T) and their segments: from row starts (B, zeros when NULL; left
+ * padding), or given per position (B, T). */
 gboolean ms_gpt_upload_inputs (MsGpt *gpt, const int *tokens, const int *starts, int B, int T,
                                GError **error);
+gboolean ms_gpt_upload_segments (MsGpt *gpt, const int *tokens, const int *seg, int B, int T,
+                                 GError **error);
 MsBuffer *ms_gpt_tokens_buffer (MsGpt *gpt);
-MsBuffer *ms_gpt_starts_buffer (MsGpt *gpt);
+MsBuffer *ms_gpt_seg_buffer (MsGpt *gpt);
 MsBuffer *ms_gpt_targets_buffer (MsGpt *gpt);
 /* Enqueues the layers and the final LayerNorm over the uploaded inputs. */
 void ms_gpt_enqueue_body (MsGpt *gpt, int B, int T);

@@ -160,6 +160,45 @@ test_ignored_targets (void)
   ms_ref_fixture_free (f);
 }
 
+/* The gradient of a row packed with two segments equals the sum of each sequence's gradient
+ * alone, weighted by its share of the targets (the packed loss is the mean over both). */
+static void
+test_segments (void)
+{
+  g_autoptr (MsBlas) blas = ms_test_blas (MS_BLAS_AUTO);
+  MsRefFixture *f = ms_ref_fixture_load ("small");
+  g_autofree float *params = ms_ref_params (&f->cfg, f->seed);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MsGpt) gpt = ms_gpt_new (blas, &f->cfg, params, &error);
+  gsize n = ms_gpt_num_params (gpt);
+  int n1 = 13, n2 = 20, T = n1 + n2;
+  const int *x1 = f->tokens, *x2 = f->tokens + 50;
+  int tokens[33], targets[33], seg[33];
+  for (int t = 0; t < T; t++)
+    {
+      gboolean first = t < n1;
+      tokens[t] = first ? x1[t] : x2[t - n1];
+      /* The last position of each segment has no next token within it. */
+      targets[t] = first ? (t + 1 < n1 ? x1[t + 1] : -1) : (t + 1 < T ? x2[t - n1 + 1] : -1);
+      seg[t] = first ? 0 : n1;
+    }
+  g_autofree float *packed = g_new (float, n), *apart = g_new (float, n);
+  g_assert_true (ms_gpt_zero_grad (gpt, &error));
+  g_assert_true (ms_gpt_forward_segments (gpt, tokens, seg, targets, 1, T, &error));
+  g_assert_true (ms_gpt_backward (gpt, 1.0f, &error));
+  g_assert_true (ms_buffer_read (ms_gpt_device (gpt), ms_gpt_grads (gpt), 0, packed, n * 4, &error));
+  g_assert_true (ms_gpt_zero_grad (gpt, &error));
+  int total = (n1 - 1) + (n2 - 1);
+  g_assert_true (ms_gpt_forward (gpt, tokens, NULL, targets, 1, n1, &error));
+  g_assert_true (ms_gpt_backward (gpt, (float) (n1 - 1) / total, &error));
+  g_assert_true (ms_gpt_forward (gpt, tokens + n1, NULL, targets + n1, 1, n2, &error));
+  g_assert_true (ms_gpt_backward (gpt, (float) (n2 - 1) / total, &error));
+  g_assert_true (ms_buffer_read (ms_gpt_device (gpt), ms_gpt_grads (gpt), 0, apart, n * 4, &error));
+  g_assert_no_error (error);
+  ms_test_assert_close ("packed gradients", packed, apart, n, 1e-5);
+  ms_ref_fixture_free (f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -171,5 +210,6 @@ main (int argc, char **argv)
   g_test_add_func ("/backward/default/host", test_default_host);
   g_test_add_func ("/backward/accumulate-determinism", test_accumulate_and_determinism);
   g_test_add_func ("/backward/ignored-targets", test_ignored_targets);
+  g_test_add_func ("/backward/segments", test_segments);
   return g_test_run ();
 }

@@ -81,6 +81,44 @@ test_left_padding (void)
   ms_ref_fixture_free (f);
 }
 
+/* Two sequences packed into one row as segments give the logits each gives alone. */
+static void
+test_segments (void)
+{
+  g_autoptr (MsBlas) blas = ms_test_blas (MS_BLAS_AUTO);
+  MsRefFixture *f = ms_ref_fixture_load ("small");
+  g_autofree float *params = ms_ref_params (&f->cfg, f->seed);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MsGpt) gpt = ms_gpt_new (blas, &f->cfg, params, &error);
+  int V = f->cfg.vocab_size, n1 = 11, n2 = 17, n3 = 5, T = n1 + n2 + n3;
+  const int *x1 = f->tokens, *x2 = f->tokens + 40, *x3 = f->tokens + 70;
+  g_autofree float *alone = g_new (float, (gsize) n2 * V), *packed = g_new (float, (gsize) T * V);
+  int tokens[33], seg[33];
+  for (int t = 0; t < T; t++)
+    {
+      tokens[t] = t < n1 ? x1[t] : t < n1 + n2 ? x2[t - n1] : x3[t - n1 - n2];
+      seg[t] = t < n1 ? 0 : t < n1 + n2 ? n1 : n1 + n2;
+    }
+  g_assert_true (ms_gpt_forward_segments (gpt, tokens, seg, NULL, 1, T, &error));
+  g_assert_no_error (error);
+  g_assert_true (ms_gpt_read_logits (gpt, packed, &error));
+  const int *xs[3] = { x1, x2, x3 };
+  int ns[3] = { n1, n2, n3 }, at = 0;
+  for (int k = 0; k < 3; k++)
+    {
+      g_assert_true (ms_gpt_forward (gpt, xs[k], NULL, NULL, 1, ns[k], &error));
+      g_assert_true (ms_gpt_read_logits (gpt, alone, &error));
+      ms_test_assert_close ("packed segment", packed + (gsize) at * V, alone, (gsize) ns[k] * V,
+                            1e-4);
+      at += ns[k];
+    }
+  /* Segments that interleave are refused. */
+  seg[n1 + 3] = 0;
+  g_assert_false (ms_gpt_forward_segments (gpt, tokens, seg, NULL, 1, T, &error));
+  g_assert_error (error, MS_ERROR, MS_ERROR_INVALID);
+  ms_ref_fixture_free (f);
+}
+
 typedef struct {
   int calls_att, calls_hidden;
   double row_sum_error;
@@ -173,6 +211,7 @@ main (int argc, char **argv)
   g_test_add_func ("/forward/gpt2-124M/clblast", test_124m_clblast);
   g_test_add_func ("/forward/left-padding", test_left_padding);
   g_test_add_func ("/forward/hooks", test_hooks);
+  g_test_add_func ("/forward/segments", test_segments);
   g_test_add_func ("/forward/bad-inputs", test_bad_inputs);
   return g_test_run ();
 }
