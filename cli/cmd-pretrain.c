@@ -79,7 +79,8 @@ typedef struct {
 } ValSource;
 
 static gboolean
-val_next (gpointer self, int B, int T, int *tokens, int *targets, int *task_of, GError **error)
+val_next (gpointer self, int B, int T, int *tokens, int *targets, int *task_of, int *seg,
+          GError **error)
 {
   ValSource *v = self;
   gsize span = (gsize) B * T;
@@ -90,6 +91,7 @@ val_next (gpointer self, int B, int T, int *tokens, int *targets, int *task_of, 
       tokens[i] = v->tokens[v->pos + i];
       targets[i] = v->tokens[v->pos + i + 1];
       task_of[i] = 0;
+      seg[i] = 0;
     }
   v->pos += span;
   v->batches++;

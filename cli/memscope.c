@@ -15,6 +15,8 @@ static const MsCommand commands[] = {
   { "train", "Train a model on an llm.c token shard (AdamW on the device)", ms_cmd_train },
   { "pretrain", "Pretrain a GPT-2 on text files (tokenizer, shards, validation, curves)",
     ms_cmd_pretrain },
+  { "finetune", "Fine-tune a model on tasks (JSONL), alone or as a multi-task mixture",
+    ms_cmd_finetune },
   { "info", "Describe a GPT-2 checkpoint, or convert one to llm.c .bin", ms_cmd_info },
   { "tokenize", "Encode or decode text with a BPE tokenizer, write llm.c shards, train one",
     ms_cmd_tokenize },

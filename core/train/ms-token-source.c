@@ -32,7 +32,8 @@ ms_token_source_free (MsTokenSource *s)
 }
 
 static gboolean
-token_next (gpointer self, int B, int T, int *tokens, int *targets, int *task_of, GError **error)
+token_next (gpointer self, int B, int T, int *tokens, int *targets, int *task_of, int *seg,
+            GError **error)
 {
   MsTokenSource *s = self;
   gsize span = (gsize) B * T;
@@ -43,8 +44,9 @@ token_next (gpointer self, int B, int T, int *tokens, int *targets, int *task_of
       tokens[i] = s->tokens[s->pos + i];
       targets[i] = s->tokens[s->pos + i + 1];
     }
-  if (task_of)
-    memset (task_of, 0, span * sizeof (int));
+  memset (task_of, 0, span * sizeof (int));
+  for (gsize i = 0; i < span; i++)
+    seg[i] = 0;  /* every row is one stretch of text */
   s->pos += span;
   return TRUE;
 }

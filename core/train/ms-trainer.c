@@ -29,7 +29,7 @@ struct _MsTrainer {
   char *fingerprint;
   MsAdamW *opt;
   int step;
-  int *tokens, *targets, *task_of;   /* (B, T) host staging */
+  int *tokens, *targets, *task_of, *seg;   /* (B, T) host staging */
   double *task_loss;                 /* (n_tasks) */
   gint64 *task_tokens;
 };
@@ -61,6 +61,7 @@ ms_trainer_new (MsGpt *gpt, const MsTrainConfig *cfg, MsBatchSource source,
   t->tokens = g_new (int, bt);
   t->targets = g_new (int, bt);
   t->task_of = g_new (int, bt);
+  t->seg = g_new (int, bt);
   t->task_loss = g_new0 (double, cfg->n_tasks);
   t->task_tokens = g_new0 (gint64, cfg->n_tasks);
   if (!(t->opt = ms_adamw_new (gpt, &cfg->adamw, error)) || !ms_gpt_zero_grad (gpt, error))
@@ -78,6 +79,7 @@ ms_trainer_free (MsTrainer *t)
   g_free (t->tokens);
   g_free (t->targets);
   g_free (t->task_of);
+  g_free (t->seg);
   g_free (t->task_loss);
   g_free (t->task_tokens);
   g_free (t);
@@ -112,13 +114,14 @@ ms_trainer_step (MsTrainer *t, MsStepStats *stats, GError **error)
   memset (t->task_tokens, 0, t->cfg.n_tasks * sizeof (gint64));
   for (int micro = 0; micro < accum; micro++)
     {
-      if (!t->source.next (t->source.self, B, T, t->tokens, t->targets, t->task_of, error))
+      if (!t->source.next (t->source.self, B, T, t->tokens, t->targets, t->task_of, t->seg,
+                           error))
         {
           if (error && *error == NULL)
             g_set_error (error, MS_ERROR, MS_ERROR_INVALID, "the training data ran out");
           return FALSE;
         }
-      if (!ms_gpt_forward (t->gpt, t->tokens, NULL, t->targets, B, T, error))
+      if (!ms_gpt_forward_segments (t->gpt, t->tokens, t->seg, t->targets, B, T, error))
         return FALSE;
       account_tasks (t, ms_gpt_losses (t->gpt), B * T, t->task_loss, t->task_tokens);
       gint64 n = 0;
@@ -327,12 +330,13 @@ ms_evaluate (MsGpt *gpt, MsBatchSource source, int B, int T, int n_tasks, double
 {
   gsize bt = (gsize) B * T;
   g_autofree int *tokens = g_new (int, bt), *targets = g_new (int, bt), *task_of = g_new (int, bt);
+  g_autofree int *seg = g_new (int, bt);
   memset (loss, 0, n_tasks * sizeof (double));
   memset (count, 0, n_tasks * sizeof (gint64));
   for (;;)
     {
       GError *local = NULL;
-      if (!source.next (source.self, B, T, tokens, targets, task_of, &local))
+      if (!source.next (source.self, B, T, tokens, targets, task_of, seg, &local))
         {
           if (local)
             {
@@ -341,7 +345,7 @@ ms_evaluate (MsGpt *gpt, MsBatchSource source, int B, int T, int n_tasks, double
             }
           break;  /* the source is exhausted */
         }
-      if (!ms_gpt_forward (gpt, tokens, NULL, targets, B, T, error))
+      if (!ms_gpt_forward_segments (gpt, tokens, seg, targets, B, T, error))
         return FALSE;
       const float *l = ms_gpt_losses (gpt);
       for (gsize i = 0; i < bt; i++)

@@ -9,10 +9,13 @@
 
 G_BEGIN_DECLS
 
-/* Where batches come from. TASK_OF may be NULL; sources without tasks fill it with 0. */
+/* Where batches come from: each call fills TOKENS, TARGETS (-1 = ignored), TASK_OF (the task
+ * of each position) and SEG (where the segment of each position starts; see
+ * ms_gpt_forward_segments), all (B, T). Returning FALSE without an error means the source is
+ * exhausted (evaluation sources). */
 typedef struct {
   gboolean (*next) (gpointer self, int B, int T, int *tokens, int *targets, int *task_of,
-                    GError **error);
+                    int *seg, GError **error);
   GBytes *(*save_state) (gpointer self);
   gboolean (*restore_state) (gpointer self, GBytes *state, GError **error);
   gpointer self;
