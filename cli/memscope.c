@@ -9,6 +9,7 @@
 #include "ms-config.h"
 
 static const MsCommand commands[] = {
+  { "study", "Run a memorization study (fine-tunes, probes, results store)", ms_cmd_study },
   { "devices", "List OpenCL devices and what memscope can do with them", ms_cmd_devices },
   { "forward", "Run a forward pass over a token shard and print the loss", ms_cmd_forward },
   { "generate", "Continue a prompt with a model (greedy, temperature, top-k)", ms_cmd_generate },
@@ -20,6 +21,8 @@ static const MsCommand commands[] = {
   { "info", "Describe a GPT-2 checkpoint, or convert one to llm.c .bin", ms_cmd_info },
   { "tokenize", "Encode or decode text with a BPE tokenizer, write llm.c shards, train one",
     ms_cmd_tokenize },
+  { "results", "List what a results store holds: studies, runs, rates; SQL; CSV/JSON export",
+    ms_cmd_results },
 };
 
 static void

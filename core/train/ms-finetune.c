@@ -112,6 +112,26 @@ ms_mixer_config_parse (const char *text, const char *const *task_names, int n_ta
 
 /* ---- data ------------------------------------------------------------------------------- */
 
+gboolean
+ms_task_select (MsTaskData *data, const MsTemplate *tpl, MsBpe *bpe, int max_tokens, int max_n,
+                GError **error)
+{
+  if (max_tokens > 0)
+    {
+      /* Keep the records a row can hold whole, in file order (backwards, so that removing
+       * one leaves the indices still to visit in place). */
+      g_autoptr (GArray) ex = ms_task_examples (data, tpl, bpe, error);
+      if (ex == NULL)
+        return FALSE;
+      for (guint i = ex->len; i-- > 0;)
+        if (g_array_index (ex, MsExample, i).n_tokens > max_tokens)
+          g_ptr_array_remove_index (data->records, i);
+    }
+  if (max_n > 0 && data->records->len > (guint) max_n)
+    g_ptr_array_set_size (data->records, max_n);
+  return TRUE;
+}
+
 typedef struct {
   MsTaskData **train, **heldout;   /* (n) */
   GArray **examples, **held;       /* (n) of MsExample */
@@ -167,19 +187,17 @@ load_tasks (const MsTaskSpec *tasks, int n, MsBpe *bpe, TaskSet *s, GError **err
           g_prefix_error (error, "task '%s': ", tasks[i].name);
           return FALSE;
         }
-      if (!(s->train[i] = ms_task_data_load (tasks[i].name, tasks[i].train_path, error)))
-        return FALSE;
-      if (tasks[i].max_train > 0 && s->train[i]->records->len > (guint) tasks[i].max_train)
-        g_ptr_array_set_size (s->train[i]->records, tasks[i].max_train);
-      if (!(s->examples[i] = ms_task_examples (s->train[i], tpl, bpe, error)))
+      if (!(s->train[i] = ms_task_data_load (tasks[i].name, tasks[i].train_path, error))
+          || !ms_task_select (s->train[i], tpl, bpe, tasks[i].max_tokens, tasks[i].max_train,
+                              error)
+          || !(s->examples[i] = ms_task_examples (s->train[i], tpl, bpe, error)))
         return FALSE;
       if (tasks[i].heldout_path)
         {
-          if (!(s->heldout[i] = ms_task_data_load (tasks[i].name, tasks[i].heldout_path, error)))
+          if (!(s->heldout[i] = ms_task_data_load (tasks[i].name, tasks[i].heldout_path, error))
+              || !ms_task_select (s->heldout[i], tpl, bpe, tasks[i].max_tokens,
+                                  tasks[i].max_heldout, error))
             return FALSE;
-          if (tasks[i].max_heldout > 0
-              && s->heldout[i]->records->len > (guint) tasks[i].max_heldout)
-            g_ptr_array_set_size (s->heldout[i]->records, tasks[i].max_heldout);
           if (!(s->held[i] = ms_task_examples (s->heldout[i], tpl, bpe, error)))
             return FALSE;
         }

@@ -16,7 +16,8 @@ typedef struct {
   char *train_path;
   char *heldout_path;     /* NULL: no held-out loss for this task */
   char *template_text;    /* NULL: MS_TEMPLATE_DEFAULT */
-  int max_train;          /* use the first N training records (0 = all) */
+  int max_train;          /* use the first N training records (0 = all) … */
+  int max_tokens;         /* … among those whose tokens fit in this many (0 = any length) */
   int max_heldout;        /* held-out records for the validation loss (0 = all) */
 } MsTaskSpec;
 
@@ -37,6 +38,11 @@ typedef struct {
 } MsFinetuneConfig;
 
 void ms_finetune_config_init (MsFinetuneConfig *cfg);
+
+/* Keeps the first MAX_N records of DATA (0 = all) among those whose example fits in
+ * MAX_TOKENS tokens (0 = any): the records a run trains on. */
+gboolean ms_task_select (MsTaskData *data, const MsTemplate *tpl, MsBpe *bpe, int max_tokens,
+                         int max_n, GError **error);
 
 /* Parses "proportional", "proportional:cap=1000", "temperature:T=2,cap=1000", "equal",
  * "weights:summarization=2,dialogue=1" against the task names. */

@@ -1,0 +1,126 @@
+/* memscope study: run a study spec end to end — fine-tunes, probes, the results store — and
+ * write its report. A second run of the same spec skips what is done; Ctrl-C stops cleanly. */
+#include <signal.h>
+#include <stdio.h>
+
+#include "common/ms-progress.h"
+#include "ms-cli.h"
+#include "study/ms-study.h"
+
+#define CMD "study"
+
+static volatile gint cancel_flag;
+
+static void
+on_signal (int sig)
+{
+  g_atomic_int_set (&cancel_flag, 1);
+}
+
+typedef struct {
+  MsProgress *bar;
+  int last_run;
+} View;
+
+static void
+on_event (const MsStudyEvent *ev, gpointer user)
+{
+  View *v = user;
+  g_autofree char *eta = ms_format_duration (ev->eta_seconds);
+  switch (ev->kind)
+    {
+    case MS_STUDY_EVENT_RUN_START:
+      ms_progress_print (v->bar, "[%d/%d] %s%s%s", ev->run_index, ev->n_runs, ev->run,
+                         ev->message ? ": " : "", ev->message ? ev->message : "");
+      break;
+    case MS_STUDY_EVENT_TRAIN_STEP:
+      if (ev->message)
+        ms_progress_print (v->bar, "        %s", ev->message);
+      ms_progress_update (v->bar, 0, "[%d/%d] %s: training step %d/%d | loss %.4f | %.0f tok/s "
+                          "| study %.0f%%, ETA %s", ev->run_index, ev->n_runs, ev->run, ev->done,
+                          ev->total, ev->loss, ev->tokens_per_second, 100 * ev->overall, eta);
+      break;
+    case MS_STUDY_EVENT_PROBE:
+      ms_progress_update (v->bar, 0, "[%d/%d] %s: probing %d/%d | study %.0f%%, ETA %s",
+                          ev->run_index, ev->n_runs, ev->run, ev->done, ev->total,
+                          100 * ev->overall, eta);
+      break;
+    case MS_STUDY_EVENT_MESSAGE:
+      ms_progress_print (v->bar, "        %s", ev->message);
+      break;
+    case MS_STUDY_EVENT_RUN_DONE:
+      ms_progress_print (v->bar, "[%d/%d] %s: done (study %.0f%%, ETA %s)", ev->run_index,
+                         ev->n_runs, ev->run, 100 * ev->overall, eta);
+      break;
+    }
+}
+
+int
+ms_cmd_study (int argc, char **argv)
+{
+  MsCliCommon common = { 0 };
+  g_autofree char *store_path = NULL;
+  g_auto (GStrv) runs = NULL;
+  gboolean list = FALSE;
+  GOptionEntry entries[] = {
+    { "store", 's', 0, G_OPTION_ARG_FILENAME, &store_path,
+      "Results store (default $MEMSCOPE_STORE, else ./memscope.sqlite)", "FILE" },
+    { "run", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &runs, "Only this run (repeatable)", "NAME" },
+    { "list", 'l', 0, G_OPTION_ARG_NONE, &list, "List the runs the spec expands to", NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("SPEC.ini - run a memorization study");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  ms_cli_add_common (ctx, &common);
+  g_option_context_set_description (ctx,
+    "A study fine-tunes the base model on each task alone and on each mixture (× seeds), probes\n"
+    "every model and the base model for memorized training data (input and target extraction,\n"
+    "on training samples and held-out controls), and stores every sample's result. Runs already\n"
+    "done are skipped; an interrupted run resumes where it stopped.\n\n"
+    "Example:\n  memscope study data/studies/default.ini && memscope report default");
+  if (!ms_cli_parse (ctx, &argc, &argv))
+    return 2;
+  if (argc != 2)
+    return ms_cli_usage (CMD, "give one SPEC.ini");
+  GError *error = NULL;
+  g_autoptr (MsStudySpec) spec = ms_study_spec_load (argv[1], &error);
+  if (spec == NULL)
+    return ms_cli_fail (CMD, error);
+  if (list)
+    {
+      g_autoptr (GPtrArray) names = ms_study_run_names (spec);
+      for (guint i = 0; i < names->len; i++)
+        g_print ("%s\n", (char *) names->pdata[i]);
+      return 0;
+    }
+  MsBlasKind blas;
+  if (!ms_blas_kind_parse (common.blas, &blas, &error))
+    return ms_cli_fail (CMD, error);
+  g_autofree char *path = store_path ? g_strdup (store_path) : ms_store_default_path ();
+  g_autoptr (MsStore) store = ms_store_open (path, &error);
+  if (store == NULL)
+    return ms_cli_fail (CMD, error);
+  g_printerr ("study %s: %d tasks, %d mixtures, %d seeds; store %s\n", spec->name, spec->n_tasks,
+              spec->n_mixtures, spec->n_seeds, path);
+  signal (SIGINT, on_signal);
+  signal (SIGTERM, on_signal);
+  g_autoptr (MsProgress) bar = ms_progress_new (stderr, 0, 15.0);
+  View view = { bar, 0 };
+  MsStudyOptions opt = { .device = common.device, .blas = blas, .on_event = on_event,
+                         .user = &view, .cancel = &cancel_flag, .only_runs_listed = runs != NULL,
+                         .runs = (const char *const *) runs };
+  gboolean ok = ms_study_run (spec, store, &opt, &error);
+  ms_progress_finish (bar);
+  if (!ok)
+    {
+      if (g_error_matches (error, MS_ERROR, MS_ERROR_CANCELLED))
+        {
+          g_printerr ("memscope study: interrupted; run the same command again to continue\n");
+          g_clear_error (&error);
+          return 130;
+        }
+      return ms_cli_fail (CMD, error);
+    }
+  g_printerr ("study %s: all runs done (%s)\n", spec->name, path);
+  return 0;
+}

@@ -1,0 +1,669 @@
+/* Running a study: prepare the data and the store once, then each run in turn — fine-tune
+ * (resumable from its folder), probe (resumable from the store), record — skipping what is
+ * done. Progress goes to an event callback with per-run and whole-study figures. */
+#include "ms-study.h"
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+
+#include "model/ms-checkpoint.h"
+
+/* One run of the grid. */
+typedef struct {
+  char *name;            /* "base", "single/qa/s1", "mix/all/s1" */
+  const char *kind;      /* "base", "single", "mixture" */
+  const MsStudyMixture *mixture;
+  guint64 seed;
+  int *tasks;            /* indices into spec->tasks: trained on (and probed) */
+  int n_tasks;
+  double cost;           /* work units, for the overall progress */
+  gint64 id;             /* in the store */
+} Run;
+
+/* Per task: the probed samples with their store ids, and the training token count. */
+typedef struct {
+  MsTaskData *train, *heldout;
+  GArray *train_ex, *heldout_ex;  /* MsExample of the probed samples */
+  gint64 *train_ids, *heldout_ids;
+  gint64 task_id;
+  double train_tokens;            /* tokens of the records fine-tuned on */
+  guint n_used;                   /* records fine-tuned on */
+} TaskData;
+
+typedef struct {
+  const MsStudySpec *spec;
+  MsStore *store;
+  const MsStudyOptions *opt;
+  MsBpe *bpe;
+  TaskData *td;
+  Run *runs;
+  int n_runs;
+  gint64 study_id;
+  MsGpt *gpt;
+  MsCheckpoint *base;
+  double total_cost, done_cost;   /* of the runs still to do in this session */
+  gint64 started;
+  int current;                    /* index of the run in progress */
+  const char *phase;
+  double phase_cost, phase_from;  /* the current phase's share of its run's cost */
+  /* Generations written since the last commit, so a kill loses at most a batch. */
+  int pending;
+} Study;
+
+static void
+emit (Study *s, MsStudyEventKind kind, int done, int total, double loss, double rate,
+      const char *message)
+{
+  if (s->opt->on_event == NULL)
+    return;
+  double frac = total > 0 ? (double) done / total : 0.0;
+  double now_done = s->done_cost + s->phase_from + s->phase_cost * frac;
+  double overall = s->total_cost > 0 ? now_done / s->total_cost : 1.0;
+  double elapsed = (g_get_monotonic_time () - s->started) / 1e6;
+  double eta = now_done > 0 && elapsed > 5 ? elapsed * (s->total_cost - now_done) / now_done : -1;
+  MsStudyEvent ev = { kind, s->runs[s->current].name, s->current + 1, s->n_runs, s->phase, done,
+                      total, loss, rate, MIN (overall, 1.0), eta, message };
+  s->opt->on_event (&ev, s->opt->user);
+}
+
+static void
+runs_free (Run *runs, int n)
+{
+  for (int i = 0; i < n; i++)
+    {
+      g_free (runs[i].name);
+      g_free (runs[i].tasks);
+    }
+  g_free (runs);
+}
+
+static int
+spec_task (const MsStudySpec *spec, const char *name)
+{
+  for (int i = 0; i < spec->n_tasks; i++)
+    if (strcmp (spec->tasks[i].name, name) == 0)
+      return i;
+  return -1;
+}
+
+/* The grid: the base model, then for each seed the single-task runs and the mixtures. */
+static Run *
+expand_runs (const MsStudySpec *spec, int *n)
+{
+  GArray *runs = g_array_new (FALSE, TRUE, sizeof (Run));
+  Run base = { g_strdup ("base"), "base", NULL, 0, g_new (int, spec->n_tasks), spec->n_tasks };
+  for (int i = 0; i < spec->n_tasks; i++)
+    base.tasks[i] = i;
+  g_array_append_val (runs, base);
+  for (int s = 0; s < spec->n_seeds; s++)
+    {
+      for (int i = 0; i < spec->n_tasks; i++)
+        {
+          Run r = { g_strdup_printf ("single/%s/s%" G_GUINT64_FORMAT, spec->tasks[i].name,
+                                     spec->seeds[s]), "single", NULL, spec->seeds[s],
+                    g_new (int, 1), 1 };
+          r.tasks[0] = i;
+          g_array_append_val (runs, r);
+        }
+      for (int m = 0; m < spec->n_mixtures; m++)
+        {
+          const MsStudyMixture *mx = &spec->mixtures[m];
+          int k = g_strv_length (mx->tasks);
+          Run r = { g_strdup_printf ("mix/%s/s%" G_GUINT64_FORMAT, mx->name, spec->seeds[s]),
+                    "mixture", mx, spec->seeds[s], g_new (int, k), k };
+          for (int j = 0; j < k; j++)
+            r.tasks[j] = spec_task (spec, mx->tasks[j]);
+          g_array_append_val (runs, r);
+        }
+    }
+  *n = runs->len;
+  return (Run *) g_array_free (runs, FALSE);
+}
+
+GPtrArray *
+ms_study_run_names (const MsStudySpec *spec)
+{
+  int n;
+  Run *runs = expand_runs (spec, &n);
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  for (int i = 0; i < n; i++)
+    g_ptr_array_add (names, g_strdup (runs[i].name));
+  runs_free (runs, n);
+  return names;
+}
+
+/* ---- data and store ------------------------------------------------------------------- */
+
+static void
+task_data_clear (TaskData *t)
+{
+  if (t->train_ex)
+    g_array_unref (t->train_ex);
+  if (t->heldout_ex)
+    g_array_unref (t->heldout_ex);
+  if (t->train)
+    ms_task_data_free (t->train);
+  if (t->heldout)
+    ms_task_data_free (t->heldout);
+  g_free (t->train_ids);
+  g_free (t->heldout_ids);
+}
+
+static gboolean
+store_samples (Study *s, TaskData *t, const char *split, GArray *ex, gint64 **ids_out,
+               GError **error)
+{
+  g_autofree MsStoreSampleDef *defs = g_new0 (MsStoreSampleDef, MAX (ex->len, 1));
+  for (guint i = 0; i < ex->len; i++)
+    {
+      const MsExample *e = &g_array_index (ex, MsExample, i);
+      defs[i] = (MsStoreSampleDef) { t->task_id, split, e->record->id, e->record->input,
+                                     e->record->output, e->input_end - e->input_start,
+                                     e->output_end - e->output_start };
+    }
+  *ids_out = g_new (gint64, MAX (ex->len, 1));
+  return ms_store_upsert_samples (s->store, defs, ex->len, *ids_out, error);
+}
+
+/* Loads every task and tokenizes the probed samples, then writes the study, its tasks and
+ * samples to the store in one transaction (taken only after the slow part, since it locks
+ * the store against other writers). */
+static gboolean
+prepare (Study *s, GError **error)
+{
+  const MsStudySpec *spec = s->spec;
+  s->td = g_new0 (TaskData, spec->n_tasks);
+  for (int i = 0; i < spec->n_tasks; i++)
+    {
+      const MsTaskSpec *ts = &spec->tasks[i];
+      TaskData *t = &s->td[i];
+      g_autoptr (MsTemplate) tpl = ms_template_parse (ts->template_text ? ts->template_text
+                                                                        : MS_TEMPLATE_DEFAULT,
+                                                      error);
+      if (tpl == NULL || !(t->train = ms_task_data_load (ts->name, ts->train_path, error)))
+        return FALSE;
+      if (ts->heldout_path && !(t->heldout = ms_task_data_load (ts->name, ts->heldout_path, error)))
+        return FALSE;
+      /* The training records used (those that fit a row), tokenized for the cost estimate;
+       * the probed ones are the first of them, and the first held-out records that fit. */
+      if (!ms_task_select (t->train, tpl, s->bpe, spec->finetune.T, ts->max_train, error)
+          || (t->heldout && !ms_task_select (t->heldout, tpl, s->bpe, spec->finetune.T, 0, error)))
+        return FALSE;
+      t->n_used = t->train->records->len;
+      g_autoptr (GArray) all = ms_task_examples (t->train, tpl, s->bpe, error);
+      if (all == NULL)
+        return FALSE;
+      for (guint j = 0; j < all->len; j++)
+        t->train_tokens += g_array_index (all, MsExample, j).n_tokens;
+      if (t->train->records->len > (guint) spec->probe_train)
+        g_ptr_array_set_size (t->train->records, spec->probe_train);
+      if (!(t->train_ex = ms_task_examples (t->train, tpl, s->bpe, error)))
+        return FALSE;
+      if (t->heldout && t->heldout->records->len > (guint) spec->probe_heldout)
+        g_ptr_array_set_size (t->heldout->records, spec->probe_heldout);
+      if (t->heldout && !(t->heldout_ex = ms_task_examples (t->heldout, tpl, s->bpe, error)))
+        return FALSE;
+      if (!t->heldout_ex)
+        t->heldout_ex = g_array_new (FALSE, FALSE, sizeof (MsExample));
+    }
+
+  g_autofree char *settings = ms_study_spec_settings_json (spec);
+  MsStoreStudyDef sd = { spec->name, spec->path, spec->text, NULL, settings };
+  if (!ms_store_begin (s->store, error))
+    return FALSE;
+  if ((s->study_id = ms_store_upsert_study (s->store, &sd, error)) <= 0)
+    goto fail;
+  for (int i = 0; i < spec->n_tasks; i++)
+    {
+      const MsTaskSpec *ts = &spec->tasks[i];
+      TaskData *t = &s->td[i];
+      MsStoreTaskDef def = { ts->name, ts->train_path, ts->heldout_path, t->train->sha256,
+                             t->heldout ? t->heldout->sha256 : NULL,
+                             ts->template_text ? ts->template_text : MS_TEMPLATE_DEFAULT,
+                             t->n_used, t->heldout_ex->len };
+      if ((t->task_id = ms_store_upsert_task (s->store, s->study_id, &def, error)) <= 0
+          || !store_samples (s, t, "train", t->train_ex, &t->train_ids, error)
+          || !store_samples (s, t, "heldout", t->heldout_ex, &t->heldout_ids, error))
+        goto fail;
+    }
+  return ms_store_commit (s->store, error);
+fail:
+  ms_store_rollback (s->store);
+  return FALSE;
+}
+
+static char *
+run_hyper_json (const Study *s, const Run *r)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "study");
+  g_autofree char *settings = ms_study_spec_settings_json (s->spec);
+  JsonNode *node = json_from_string (settings, NULL);
+  json_builder_add_value (b, node);
+  json_builder_set_member_name (b, "mixer");
+  json_builder_add_string_value (b, r->mixture ? r->mixture->mixer : "");
+  json_builder_set_member_name (b, "seed");
+  json_builder_add_int_value (b, (gint64) r->seed);
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
+}
+
+static char *
+run_tasks_json (const Study *s, const Run *r)
+{
+  if (strcmp (r->kind, "base") == 0)
+    return g_strdup ("[]");
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_array (b);
+  for (int i = 0; i < r->n_tasks; i++)
+    json_builder_add_string_value (b, s->spec->tasks[r->tasks[i]].name);
+  json_builder_end_array (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
+}
+
+static double
+probe_cost (const Study *s, const Run *r)
+{
+  double c = 0;
+  for (int i = 0; i < r->n_tasks; i++)
+    {
+      const TaskData *t = &s->td[r->tasks[i]];
+      c += (t->train_ex->len + t->heldout_ex->len) * 2.0 * (s->spec->probe.n + 32);
+    }
+  return c;
+}
+
+/* Training costs about three forward passes per token, each a generated token about one. */
+static double
+train_cost (const Study *s, const Run *r)
+{
+  if (strcmp (r->kind, "base") == 0)
+    return 0;
+  double tokens = 0;
+  for (int i = 0; i < r->n_tasks; i++)
+    tokens += s->td[r->tasks[i]].train_tokens;
+  return 3.0 * tokens * (s->spec->finetune.steps > 0 ? 1.0 : s->spec->finetune.epochs);
+}
+
+/* Test hook: MEMSCOPE_TEST_KILL="RUN:train:N" or "RUN:probe:N" kills the process without
+ * warning once run RUN has taken N training steps or stored N probe results, to check that a
+ * killed study resumes to the same results. */
+static void
+maybe_kill (const Study *s, const char *phase, int count)
+{
+  const char *spec = g_getenv ("MEMSCOPE_TEST_KILL");
+  if (spec == NULL)
+    return;
+  g_auto (GStrv) parts = g_strsplit (spec, ":", 3);
+  if (g_strv_length (parts) == 3 && strcmp (parts[0], s->runs[s->current].name) == 0
+      && strcmp (parts[1], phase) == 0 && g_ascii_strtoll (parts[2], NULL, 10) == count)
+    raise (SIGKILL);
+}
+
+/* ---- training ----------------------------------------------------------------------------- */
+
+static void
+on_train_progress (const MsFinetuneProgress *p, gpointer user)
+{
+  Study *s = user;
+  emit (s, MS_STUDY_EVENT_TRAIN_STEP, p->step, p->steps, p->stats->loss, p->tokens_per_second,
+        p->message);
+  maybe_kill (s, "train", p->step);
+}
+
+static char *
+file_sha256 (const char *path, GError **error)
+{
+  g_autoptr (GMappedFile) f = g_mapped_file_new (path, FALSE, error);
+  if (f == NULL)
+    return NULL;
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+                                      (const guchar *) g_mapped_file_get_contents (f),
+                                      g_mapped_file_get_length (f));
+}
+
+/* The run's training curves from its log, into the store (a resumed run's log repeats steps;
+ * the store keeps the last value of each). */
+static gboolean
+store_curves (Study *s, Run *r, const char *log_path, GError **error)
+{
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents (log_path, &text, NULL, error))
+    return FALSE;
+  g_autoptr (GArray) points = g_array_new (FALSE, FALSE, sizeof (MsStoreCurvePoint));
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  for (char **l = lines; *l; l++)
+    {
+      if (**l == '\0' || !json_parser_load_from_data (parser, *l, -1, NULL))
+        continue;
+      JsonObject *o = json_node_get_object (json_parser_get_root (parser));
+      gint64 step = json_object_get_int_member_with_default (o, "step", 0);
+      gboolean eval = json_object_has_member (o, "eval");
+      if (!eval && json_object_has_member (o, "loss"))
+        {
+          MsStoreCurvePoint p = { step, 0, "train",
+                                  json_object_get_double_member_with_default (o, "loss", NAN) };
+          if (isfinite (p.loss))
+            g_array_append_val (points, p);
+        }
+      const char *group = eval ? "eval" : "tasks";
+      JsonObject *m = json_object_has_member (o, group)
+                      ? json_object_get_object_member (o, group) : NULL;
+      g_autoptr (GList) names = m ? json_object_get_members (m) : NULL;
+      for (GList *n = names; n; n = n->next)
+        {
+          int k = spec_task (s->spec, n->data);
+          JsonNode *v = json_object_get_member (m, n->data);
+          if (k < 0 || !JSON_NODE_HOLDS_VALUE (v))
+            continue;
+          MsStoreCurvePoint p = { step, s->td[k].task_id, eval ? "eval" : "train",
+                                  json_node_get_double (v) };
+          if (isfinite (p.loss))
+            g_array_append_val (points, p);
+        }
+    }
+  return ms_store_add_curve (s->store, r->id, (MsStoreCurvePoint *) points->data, points->len,
+                             error);
+}
+
+/* Run folders: ARTIFACTS/STUDY/RUN, by default beside the store in memscope-runs/. */
+static char *
+run_dir (const Study *s, const Run *r)
+{
+  g_autofree char *safe = g_strdelimit (g_strdup (r->name), "/", '_');
+  g_autofree char *store_dir = g_path_get_dirname (ms_store_path (s->store));
+  g_autofree char *fallback = g_build_filename (store_dir, "memscope-runs", NULL);
+  return g_build_filename (s->spec->artifacts ? s->spec->artifacts : fallback, s->spec->name,
+                           safe, NULL);
+}
+
+static gboolean
+train_run (Study *s, Run *r, GError **error)
+{
+  const MsStudySpec *spec = s->spec;
+  g_autofree MsTaskSpec *tasks = g_new0 (MsTaskSpec, r->n_tasks);
+  g_autofree const char **names = g_new0 (const char *, r->n_tasks);
+  for (int i = 0; i < r->n_tasks; i++)
+    {
+      tasks[i] = spec->tasks[r->tasks[i]];  /* borrowed: not cleared */
+      names[i] = tasks[i].name;
+      tasks[i].max_heldout = spec->probe_heldout;
+      tasks[i].max_tokens = spec->finetune.T;
+    }
+  MsFinetuneConfig cfg = spec->finetune;
+  cfg.seed = r->seed;
+  cfg.mixer_text = r->mixture ? r->mixture->mixer : "proportional";
+  g_autofree double *weights = NULL;
+  if (!ms_mixer_config_parse (cfg.mixer_text, names, r->n_tasks, &cfg.mixer, &weights, error))
+    return FALSE;
+  g_autofree char *dir = run_dir (s, r);
+  g_autofree char *started = ms_store_now ();
+  MsStoreRunUpdate u = { .set = MS_RUN_SET_STATUS | MS_RUN_SET_STARTED, .status = "training",
+                         .started = started };
+  if (!ms_store_update_run (s->store, r->id, &u, error)
+      || !ms_gpt_write_params (s->gpt, s->base->params, error))
+    return FALSE;
+  MsFinetuneResult res;
+  if (!ms_finetune_run (s->gpt, s->bpe, tasks, r->n_tasks, &cfg, dir, TRUE, on_train_progress,
+                        s, s->opt->cancel, &res, error))
+    return FALSE;
+  g_autofree char *model = g_build_filename (dir, "model.bin", NULL);
+  g_autofree char *log = g_build_filename (dir, "log.jsonl", NULL);
+  g_autofree char *sha = file_sha256 (model, error);
+  g_autofree char *device = ms_device_describe (ms_gpt_device (s->gpt));
+  gboolean ok = sha != NULL && ms_store_begin (s->store, error);
+  if (ok)
+    {
+      MsStoreRunUpdate done = {
+        .set = MS_RUN_SET_STATUS | MS_RUN_SET_MODEL | MS_RUN_SET_DEVICE | MS_RUN_SET_TRAIN_SECONDS
+               | MS_RUN_SET_TRAIN_TOKENS | MS_RUN_SET_FINAL_LOSS | MS_RUN_SET_DATA_JSON,
+        .status = "trained", .model_path = model, .model_sha256 = sha, .device = device,
+        .train_seconds = res.seconds, .train_tokens = res.train_tokens,
+        .final_loss = res.final_loss, .data_json = res.record_json };
+      ok = store_curves (s, r, log, error) && ms_store_update_run (s->store, r->id, &done, error)
+           && ms_store_commit (s->store, error);
+      if (!ok)
+        ms_store_rollback (s->store);
+    }
+  ms_finetune_result_clear (&res);
+  return ok;
+}
+
+/* ---- probing -------------------------------------------------------------------------------- */
+
+typedef struct {
+  Study *s;
+  Run *r;
+  const char *probe;
+  int done, total;
+  int stored;
+} ProbeCtx;
+
+static gboolean
+on_probe_result (const MsProbeResult *p, gpointer user, GError **error)
+{
+  ProbeCtx *c = user;
+  Study *s = c->s;
+  if (s->pending == 0 && !ms_store_begin (s->store, error))
+    return FALSE;
+  const MsSampleScores *sc = &p->scores;
+  MsStoreGenerationDef g = {
+    c->r->id, p->item->id, c->probe, p->prompt_len, p->reference_text, p->reference,
+    p->ref_len, p->generated_text, p->generated, p->gen_len,
+    { sc->exact, sc->token_match, sc->lcs_chars, sc->run.ref_start, sc->run.gen_start,
+      sc->verbatim, sc->rouge_l_f1, sc->bleu, sc->align_gen_cov, sc->align_ref_cov,
+      sc->paraphrase, sc->idea } };
+  if (ms_store_add_generation (s->store, &g, error) <= 0)
+    {
+      ms_store_rollback (s->store);
+      s->pending = 0;
+      return FALSE;
+    }
+  /* Commit every 64 results: a kill loses at most those, and a resume redoes them. */
+  if (++s->pending >= 64)
+    {
+      s->pending = 0;
+      if (!ms_store_commit (s->store, error))
+        return FALSE;
+    }
+  maybe_kill (s, "probe", ++c->stored);
+  return TRUE;
+}
+
+static void
+on_probe_progress (int done, int total, gpointer user)
+{
+  ProbeCtx *c = user;
+  emit (c->s, MS_STUDY_EVENT_PROBE, c->done + done, c->total, NAN, NAN, NULL);
+}
+
+static gboolean
+probe_run (Study *s, Run *r, GError **error)
+{
+  const MsStudySpec *spec = s->spec;
+  int maxT = ms_gpt_config (s->gpt)->max_seq_len;
+  if (strcmp (r->kind, "base") == 0)
+    {
+      if (!ms_gpt_write_params (s->gpt, s->base->params, error))
+        return FALSE;
+    }
+  else
+    {
+      g_autofree char *dir = run_dir (s, r);
+      g_autofree char *model = g_build_filename (dir, "model.bin", NULL);
+      g_autoptr (MsCheckpoint) ck = ms_checkpoint_load (model, error);
+      if (ck == NULL || !ms_gpt_write_params (s->gpt, ck->params, error))
+        return FALSE;
+    }
+  if (!ms_store_set_run_status (s->store, r->id, "probing", NULL, error))
+    return FALSE;
+  gint64 start = g_get_monotonic_time ();
+  const MsProbeKind kinds[] = { MS_PROBE_INPUT, MS_PROBE_TARGET };
+  /* Items per probe kind, leaving out samples probed before an interruption. */
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+    {
+      const char *probe = ms_probe_kind_name (kinds[k]);
+      g_autoptr (GHashTable) done = ms_store_probed_samples (s->store, r->id, probe, error);
+      if (done == NULL)
+        return FALSE;
+      g_autoptr (GArray) items = g_array_new (FALSE, FALSE, sizeof (MsProbeItem));
+      for (int i = 0; i < r->n_tasks; i++)
+        {
+          TaskData *t = &s->td[r->tasks[i]];
+          GArray *sets[2] = { t->train_ex, t->heldout_ex };
+          gint64 *ids[2] = { t->train_ids, t->heldout_ids };
+          for (int j = 0; j < 2; j++)
+            for (guint e = 0; e < sets[j]->len; e++)
+              {
+                const MsExample *ex = &g_array_index (sets[j], MsExample, e);
+                if (!ms_probe_eligible (ex, kinds[k], &spec->probe, maxT)
+                    || g_hash_table_contains (done, &ids[j][e]))
+                  continue;
+                MsProbeItem it = { ex, kinds[k], ids[j][e] };
+                g_array_append_val (items, it);
+              }
+        }
+      ProbeCtx ctx = { s, r, probe, 0, items->len };
+      s->phase = "probing";
+      s->phase_cost = probe_cost (s, r) / 2;
+      s->phase_from = train_cost (s, r) + k * s->phase_cost;
+      s->pending = 0;
+      gboolean ok = ms_probe_run (s->gpt, s->bpe, (MsProbeItem *) items->data, items->len,
+                                  &spec->probe, on_probe_result, on_probe_progress, &ctx,
+                                  s->opt->cancel, error);
+      if (s->pending > 0)
+        {
+          /* Keep what was probed before an error or a cancel, too. */
+          s->pending = 0;
+          GError **sink = ok ? error : NULL;
+          if (!ms_store_commit (s->store, sink) && ok)
+            return FALSE;
+        }
+      if (!ok)
+        return FALSE;
+    }
+  g_autofree char *finished = ms_store_now ();
+  MsStoreRunUpdate u = { .set = MS_RUN_SET_STATUS | MS_RUN_SET_PROBE_SECONDS | MS_RUN_SET_FINISHED,
+                         .status = "done",
+                         .probe_seconds = (g_get_monotonic_time () - start) / 1e6,
+                         .finished = finished };
+  return ms_store_update_run (s->store, r->id, &u, error);
+}
+
+/* ---- the study -------------------------------------------------------------------------- */
+
+static gboolean
+wanted (const MsStudyOptions *opt, const char *name)
+{
+  return !opt->only_runs_listed || (opt->runs && g_strv_contains (opt->runs, name));
+}
+
+gboolean
+ms_study_run (const MsStudySpec *spec, MsStore *store, const MsStudyOptions *opt,
+              GError **error)
+{
+  Study s = { .spec = spec, .store = store, .opt = opt, .started = g_get_monotonic_time () };
+  g_autoptr (MsDevice) dev = NULL;
+  g_autoptr (MsBlas) blas = NULL;
+  gboolean ok = FALSE;
+  if (!(s.bpe = ms_bpe_load (spec->tokenizer, error))
+      || !(s.base = ms_checkpoint_load (spec->base_model, error)))
+    goto out;
+  if (ms_bpe_vocab_size (s.bpe) > (guint) s.base->cfg.vocab_size)
+    {
+      g_set_error (error, MS_ERROR, MS_ERROR_MISMATCH,
+                   "%s has %u tokens but the base model %s only %d: they do not belong together",
+                   spec->tokenizer, ms_bpe_vocab_size (s.bpe), spec->base_model,
+                   s.base->cfg.vocab_size);
+      goto out;
+    }
+  if (!prepare (&s, error))
+    goto out;
+  s.runs = expand_runs (spec, &s.n_runs);
+  for (int i = 0; i < s.n_runs; i++)
+    {
+      Run *r = &s.runs[i];
+      g_autofree char *hyper = run_hyper_json (&s, r);
+      g_autofree char *tasks = run_tasks_json (&s, r);
+      MsStoreRunDef def = { r->name, r->kind, r->mixture ? r->mixture->name : NULL,
+                            (gint64) r->seed, tasks, hyper };
+      if ((r->id = ms_store_ensure_run (store, s.study_id, &def, NULL, error)) <= 0)
+        {
+          g_prefix_error (error, "study '%s', run %s: ", spec->name, r->name);
+          goto out;
+        }
+      g_autoptr (MsStoreRun) stored = ms_store_get_run (store, r->id, error);
+      if (stored == NULL)
+        goto out;
+      r->cost = 0;
+      if (strcmp (stored->status, "done") != 0 && wanted (opt, r->name))
+        r->cost = (strcmp (stored->status, "trained") == 0 || strcmp (stored->status, "probing") == 0
+                   ? 0 : train_cost (&s, r)) + probe_cost (&s, r);
+      s.total_cost += r->cost;
+    }
+
+  if (!(dev = ms_device_open (opt->device, error)) || !(blas = ms_blas_new (dev, opt->blas, error))
+      || !(s.gpt = ms_gpt_new (blas, &s.base->cfg, s.base->params, error)))
+    goto out;
+  for (s.current = 0; s.current < s.n_runs; s.current++)
+    {
+      Run *r = &s.runs[s.current];
+      g_autoptr (MsStoreRun) stored = ms_store_get_run (store, r->id, error);
+      if (stored == NULL)
+        goto out;
+      s.phase = "done";
+      s.phase_cost = s.phase_from = 0;
+      if (strcmp (stored->status, "done") == 0 || !wanted (opt, r->name))
+        {
+          emit (&s, MS_STUDY_EVENT_RUN_START, 0, 0, NAN, NAN,
+                wanted (opt, r->name) ? "already done" : "not selected");
+          continue;
+        }
+      emit (&s, MS_STUDY_EVENT_RUN_START, 0, 0, NAN, NAN, NULL);
+      gboolean trained = strcmp (stored->status, "trained") == 0
+                         || strcmp (stored->status, "probing") == 0;
+      GError *local = NULL;
+      if (strcmp (r->kind, "base") != 0 && !trained)
+        {
+          s.phase = "training";
+          s.phase_cost = train_cost (&s, r);
+          if (!train_run (&s, r, &local))
+            goto failed;
+        }
+      if (!probe_run (&s, r, &local))
+        goto failed;
+      s.done_cost += r->cost;
+      s.phase_cost = s.phase_from = 0;
+      emit (&s, MS_STUDY_EVENT_RUN_DONE, 0, 0, NAN, NAN, NULL);
+      continue;
+    failed:
+      if (!g_error_matches (local, MS_ERROR, MS_ERROR_CANCELLED))
+        {
+          /* Recorded so that the store shows what went wrong; a later call retries. */
+          ms_store_set_run_status (store, r->id, "failed", local->message, NULL);
+          g_prefix_error (&local, "run %s: ", r->name);
+        }
+      else
+        ms_store_set_run_status (store, r->id, strcmp (r->kind, "base") != 0 && !trained
+                                               ? "pending" : "trained", NULL, NULL);
+      g_propagate_error (error, local);
+      goto out;
+    }
+  ok = TRUE;
+out:
+  if (s.td)
+    for (int i = 0; i < spec->n_tasks; i++)
+      task_data_clear (&s.td[i]);
+  g_free (s.td);
+  runs_free (s.runs, s.n_runs);
+  g_clear_pointer (&s.gpt, ms_gpt_free);
+  g_clear_pointer (&s.base, ms_checkpoint_free);
+  g_clear_pointer (&s.bpe, ms_bpe_free);
+  return ok;
+}

@@ -1,0 +1,403 @@
+/* Reading a study spec (.ini). Paths are relative to the spec's folder; unknown groups and
+ * keys are errors, so that a typo does not silently fall back to a default. */
+#include "ms-study.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+static const char *study_keys[] = { "name", "description", "base", "tokenizer", "artifacts",
+                                    "seeds", NULL };
+static const char *finetune_keys[] = { "epochs", "steps", "batch", "seq", "grad_accum", "lr",
+                                       "schedule", "warmup", "min_lr_frac", "weight_decay",
+                                       "decay", "grad_clip", "loss", "train_records",
+                                       "eval_every", "save_every", NULL };
+static const char *probe_keys[] = { "k", "n", "min_input", "target_max_new", "batch",
+                                    "train_samples", "heldout_samples", NULL };
+static const char *task_keys[] = { "train", "heldout", "template", "train_records", NULL };
+static const char *mixture_keys[] = { "strategy", "tasks", NULL };
+
+static gboolean
+check_keys (GKeyFile *kf, const char *group, const char **allowed, const char *path,
+            GError **error)
+{
+  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
+  for (char **k = keys; k && *k; k++)
+    if (!g_strv_contains (allowed, *k))
+      {
+        g_autofree char *list = g_strjoinv (", ", (char **) allowed);
+        g_set_error (error, MS_ERROR, MS_ERROR_FORMAT,
+                     "%s: [%s] has an unknown key '%s' (known: %s)", path, group, *k, list);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static char *
+resolve (const char *dir, const char *p)
+{
+  if (p == NULL || *p == '\0')
+    return NULL;
+  if (g_path_is_absolute (p))
+    return g_strdup (p);
+  return g_canonicalize_filename (p, dir);
+}
+
+/* Typed getters that name the file, group and key in errors; absent keys keep DEFAULT. */
+static gboolean
+get_int (GKeyFile *kf, const char *g, const char *k, int min, int *out, const char *path,
+         GError **error)
+{
+  if (!g_key_file_has_key (kf, g, k, NULL))
+    return TRUE;
+  g_autoptr (GError) local = NULL;
+  int v = g_key_file_get_integer (kf, g, k, &local);
+  if (local || v < min)
+    {
+      g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s: [%s] %s: expected an integer ≥ %d",
+                   path, g, k, min);
+      return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+get_double (GKeyFile *kf, const char *g, const char *k, double min, double *out,
+            const char *path, GError **error)
+{
+  if (!g_key_file_has_key (kf, g, k, NULL))
+    return TRUE;
+  g_autoptr (GError) local = NULL;
+  double v = g_key_file_get_double (kf, g, k, &local);
+  if (local || !(v >= min))
+    {
+      g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s: [%s] %s: expected a number ≥ %g",
+                   path, g, k, min);
+      return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+/* A list written "a, b, c" or "a; b; c" (GKeyFile's own separator is ';'). */
+static char **
+get_list (GKeyFile *kf, const char *g, const char *k)
+{
+  g_autofree char *raw = g_key_file_get_value (kf, g, k, NULL);
+  if (raw == NULL)
+    return NULL;
+  g_auto (GStrv) parts = g_regex_split_simple ("[,;]", raw, 0, 0);
+  GPtrArray *out = g_ptr_array_new ();
+  for (char **p = parts; *p; p++)
+    if (*g_strstrip (*p) != '\0')
+      g_ptr_array_add (out, g_strdup (*p));
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
+}
+
+static char *
+get_string (GKeyFile *kf, const char *g, const char *k)
+{
+  char *s = g_key_file_get_string (kf, g, k, NULL);
+  if (s)
+    g_strstrip (s);
+  return s;
+}
+
+void
+ms_study_spec_free (MsStudySpec *spec)
+{
+  if (spec == NULL)
+    return;
+  g_free (spec->path);
+  g_free (spec->text);
+  g_free (spec->name);
+  g_free (spec->description);
+  g_free (spec->base_model);
+  g_free (spec->tokenizer);
+  g_free (spec->artifacts);
+  g_free (spec->seeds);
+  for (int i = 0; i < spec->n_tasks; i++)
+    ms_task_spec_clear (&spec->tasks[i]);
+  g_free (spec->tasks);
+  for (int i = 0; i < spec->n_mixtures; i++)
+    {
+      g_free (spec->mixtures[i].name);
+      g_free (spec->mixtures[i].mixer);
+      g_strfreev (spec->mixtures[i].tasks);
+    }
+  g_free (spec->mixtures);
+  g_free (spec);
+}
+
+static int
+find_task (const MsStudySpec *spec, const char *name)
+{
+  for (int i = 0; i < spec->n_tasks; i++)
+    if (strcmp (spec->tasks[i].name, name) == 0)
+      return i;
+  return -1;
+}
+
+static gboolean
+load_finetune (GKeyFile *kf, MsStudySpec *spec, int *train_records, GError **error)
+{
+  const char *g = "finetune", *p = spec->path;
+  MsFinetuneConfig *f = &spec->finetune;
+  if (!g_key_file_has_group (kf, g))
+    return TRUE;
+  if (!check_keys (kf, g, finetune_keys, p, error))
+    return FALSE;
+  g_autofree char *schedule = get_string (kf, g, "schedule");
+  g_autofree char *loss = get_string (kf, g, "loss");
+  g_autofree char *decay = get_string (kf, g, "decay");
+  if (!get_double (kf, g, "epochs", 0.01, &f->epochs, p, error)
+      || !get_int (kf, g, "steps", 0, &f->steps, p, error)
+      || !get_int (kf, g, "batch", 1, &f->B, p, error)
+      || !get_int (kf, g, "seq", 2, &f->T, p, error)
+      || !get_int (kf, g, "grad_accum", 1, &f->grad_accum, p, error)
+      || !get_double (kf, g, "lr", 1e-12, &f->schedule.lr, p, error)
+      || !get_int (kf, g, "warmup", 0, &f->schedule.warmup_steps, p, error)
+      || !get_double (kf, g, "min_lr_frac", 0, &f->schedule.min_lr_frac, p, error)
+      || !get_double (kf, g, "weight_decay", 0, &f->adamw.weight_decay, p, error)
+      || !get_double (kf, g, "grad_clip", 0, &f->adamw.grad_clip, p, error)
+      || !get_int (kf, g, "train_records", 0, train_records, p, error)
+      || !get_int (kf, g, "eval_every", 0, &f->eval_every, p, error)
+      || !get_int (kf, g, "save_every", 0, &f->save_every, p, error))
+    return FALSE;
+  if (schedule && !ms_schedule_kind_parse (schedule, &f->schedule.kind, error))
+    {
+      g_prefix_error (error, "%s: [finetune] schedule: ", p);
+      return FALSE;
+    }
+  if (loss && strcmp (loss, "response") != 0 && strcmp (loss, "sequence") != 0)
+    {
+      g_set_error (error, MS_ERROR, MS_ERROR_FORMAT,
+                   "%s: [finetune] loss: expected 'response' or 'sequence', got '%s'", p, loss);
+      return FALSE;
+    }
+  f->response_only = loss == NULL || strcmp (loss, "response") == 0;
+  if (decay && strcmp (decay, "all") != 0 && strcmp (decay, "matrices") != 0)
+    {
+      g_set_error (error, MS_ERROR, MS_ERROR_FORMAT,
+                   "%s: [finetune] decay: expected 'all' or 'matrices', got '%s'", p, decay);
+      return FALSE;
+    }
+  f->adamw.decay_all = decay && strcmp (decay, "all") == 0;
+  return TRUE;
+}
+
+MsStudySpec *
+ms_study_spec_load (const char *path, GError **error)
+{
+  g_autoptr (MsStudySpec) spec = g_new0 (MsStudySpec, 1);
+  spec->path = g_canonicalize_filename (path, NULL);
+  gsize len;
+  if (!g_file_get_contents (path, &spec->text, &len, error))
+    return NULL;
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autoptr (GError) local = NULL;
+  if (!g_key_file_load_from_data (kf, spec->text, len, G_KEY_FILE_NONE, &local))
+    {
+      g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s: %s", path, local->message);
+      return NULL;
+    }
+  g_autofree char *dir = g_path_get_dirname (spec->path);
+  const char *p = spec->path;
+
+  if (!g_key_file_has_group (kf, "study"))
+    {
+      g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s: no [study] group", p);
+      return NULL;
+    }
+  if (!check_keys (kf, "study", study_keys, p, error))
+    return NULL;
+  spec->name = get_string (kf, "study", "name");
+  spec->description = get_string (kf, "study", "description");
+  g_autofree char *base = get_string (kf, "study", "base");
+  g_autofree char *tok = get_string (kf, "study", "tokenizer");
+  g_autofree char *artifacts = get_string (kf, "study", "artifacts");
+  if (spec->name == NULL || *spec->name == '\0' || base == NULL || tok == NULL)
+    {
+      g_set_error (error, MS_ERROR, MS_ERROR_FORMAT,
+                   "%s: [study] needs name, base (the base model) and tokenizer", p);
+      return NULL;
+    }
+  spec->base_model = resolve (dir, base);
+  spec->tokenizer = resolve (dir, tok);
+  spec->artifacts = resolve (dir, artifacts);
+  g_auto (GStrv) seeds = get_list (kf, "study", "seeds");
+  spec->n_seeds = seeds ? g_strv_length (seeds) : 1;
+  spec->seeds = g_new (guint64, MAX (spec->n_seeds, 1));
+  for (int i = 0; seeds && i < spec->n_seeds; i++)
+    if (!g_ascii_string_to_unsigned (seeds[i], 10, 0, G_MAXINT64, &spec->seeds[i], NULL))
+      spec->n_seeds = 0;
+  if (spec->n_seeds == 0)
+    {
+      g_set_error (error, MS_ERROR, MS_ERROR_FORMAT,
+                   "%s: [study] seeds: expected a list of integers such as 1, 2, 3", p);
+      return NULL;
+    }
+  if (!seeds)
+    spec->seeds[0] = 1;
+
+  ms_finetune_config_init (&spec->finetune);
+  int train_records = 0;
+  if (!load_finetune (kf, spec, &train_records, error))
+    return NULL;
+  ms_probe_config_init (&spec->probe);
+  spec->probe_train = 100;
+  spec->probe_heldout = 100;
+  if (g_key_file_has_group (kf, "probe")
+      && (!check_keys (kf, "probe", probe_keys, p, error)
+          || !get_int (kf, "probe", "k", 1, &spec->probe.k, p, error)
+          || !get_int (kf, "probe", "n", 1, &spec->probe.n, p, error)
+          || !get_int (kf, "probe", "min_input", 0, &spec->probe.min_input, p, error)
+          || !get_int (kf, "probe", "target_max_new", 1, &spec->probe.target_max_new, p, error)
+          || !get_int (kf, "probe", "batch", 1, &spec->probe.batch, p, error)
+          || !get_int (kf, "probe", "train_samples", 0, &spec->probe_train, p, error)
+          || !get_int (kf, "probe", "heldout_samples", 0, &spec->probe_heldout, p, error)))
+    return NULL;
+
+  /* Tasks and mixtures, in file order. */
+  g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
+  GArray *tasks = g_array_new (FALSE, TRUE, sizeof (MsTaskSpec));
+  GArray *mixtures = g_array_new (FALSE, TRUE, sizeof (MsStudyMixture));
+  gboolean ok = TRUE;
+  for (char **g = groups; ok && *g; g++)
+    {
+      if (g_str_has_prefix (*g, "task:"))
+        {
+          MsTaskSpec t = { .name = g_strdup (*g + 5), .max_train = train_records };
+          g_autofree char *train = get_string (kf, *g, "train");
+          g_autofree char *held = get_string (kf, *g, "heldout");
+          g_autofree char *tpl = get_string (kf, *g, "template");
+          t.train_path = resolve (dir, train);
+          t.heldout_path = resolve (dir, held);
+          t.template_text = tpl ? ms_template_unescape (tpl) : NULL;
+          g_array_append_val (tasks, t);
+          ok = check_keys (kf, *g, task_keys, p, error)
+               && get_int (kf, *g, "train_records", 0,
+                           &g_array_index (tasks, MsTaskSpec, tasks->len - 1).max_train, p, error);
+          if (ok && (t.train_path == NULL || *t.name == '\0'))
+            {
+              g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s: [%s] needs a name and train", p,
+                           *g);
+              ok = FALSE;
+            }
+        }
+      else if (g_str_has_prefix (*g, "mixture:"))
+        {
+          MsStudyMixture m = { .name = g_strdup (*g + 8) };
+          m.mixer = get_string (kf, *g, "strategy");
+          if (m.mixer == NULL)
+            m.mixer = g_strdup ("proportional");
+          m.tasks = get_list (kf, *g, "tasks");
+          g_array_append_val (mixtures, m);
+          ok = check_keys (kf, *g, mixture_keys, p, error);
+        }
+      else if (!g_strv_contains ((const char *[]) { "study", "finetune", "probe", NULL }, *g))
+        {
+          g_set_error (error, MS_ERROR, MS_ERROR_FORMAT,
+                       "%s: unknown group [%s] (expected study, finetune, probe, task:NAME, "
+                       "mixture:NAME)", p, *g);
+          ok = FALSE;
+        }
+    }
+  spec->n_tasks = tasks->len;
+  spec->tasks = (MsTaskSpec *) g_array_free (tasks, FALSE);
+  spec->n_mixtures = mixtures->len;
+  spec->mixtures = (MsStudyMixture *) g_array_free (mixtures, FALSE);
+  if (!ok)
+    return NULL;
+  if (spec->n_tasks == 0)
+    {
+      g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s: no [task:NAME] group", p);
+      return NULL;
+    }
+  for (int i = 0; i < spec->n_tasks; i++)
+    if (find_task (spec, spec->tasks[i].name) != i)
+      {
+        g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s: task '%s' is defined twice", p,
+                     spec->tasks[i].name);
+        return NULL;
+      }
+  for (int m = 0; m < spec->n_mixtures; m++)
+    {
+      MsStudyMixture *mx = &spec->mixtures[m];
+      if (mx->tasks == NULL || mx->tasks[0] == NULL)
+        {
+          /* Default: every task. */
+          g_strfreev (mx->tasks);
+          mx->tasks = g_new0 (char *, spec->n_tasks + 1);
+          for (int i = 0; i < spec->n_tasks; i++)
+            mx->tasks[i] = g_strdup (spec->tasks[i].name);
+        }
+      for (char **t = mx->tasks; *t; t++)
+        if (find_task (spec, *t) < 0)
+          {
+            g_set_error (error, MS_ERROR, MS_ERROR_FORMAT,
+                         "%s: [mixture:%s] names an unknown task '%s'", p, mx->name, *t);
+            return NULL;
+          }
+      /* Check the mixer text now rather than after hours of other runs. */
+      MsMixerConfig mc;
+      g_autofree double *w = NULL;
+      if (!ms_mixer_config_parse (mx->mixer, (const char *const *) mx->tasks,
+                                  g_strv_length (mx->tasks), &mc, &w, error))
+        {
+          g_prefix_error (error, "%s: [mixture:%s] strategy: ", p, mx->name);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&spec);
+}
+
+char *
+ms_study_spec_settings_json (const MsStudySpec *s)
+{
+  const MsFinetuneConfig *f = &s->finetune;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+#define NUM(k, v) (json_builder_set_member_name (b, k), json_builder_add_double_value (b, v))
+#define INT(k, v) (json_builder_set_member_name (b, k), json_builder_add_int_value (b, v))
+#define STR(k, v) (json_builder_set_member_name (b, k), json_builder_add_string_value (b, v))
+  json_builder_set_member_name (b, "finetune");
+  json_builder_begin_object (b);
+  NUM ("epochs", f->epochs);
+  INT ("steps", f->steps);
+  INT ("batch", f->B);
+  INT ("seq", f->T);
+  INT ("grad_accum", f->grad_accum);
+  NUM ("lr", f->schedule.lr);
+  STR ("schedule", ms_schedule_kind_name (f->schedule.kind));
+  INT ("warmup", f->schedule.warmup_steps);
+  NUM ("min_lr_frac", f->schedule.min_lr_frac);
+  NUM ("weight_decay", f->adamw.weight_decay);
+  STR ("decay", f->adamw.decay_all ? "all" : "matrices");
+  NUM ("grad_clip", f->adamw.grad_clip);
+  STR ("loss", f->response_only ? "response" : "sequence");
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "probe");
+  json_builder_begin_object (b);
+  INT ("k", s->probe.k);
+  INT ("n", s->probe.n);
+  INT ("min_input", s->probe.min_input);
+  INT ("target_max_new", s->probe.target_max_new);
+  INT ("train_samples", s->probe_train);
+  INT ("heldout_samples", s->probe_heldout);
+  json_builder_end_object (b);
+  STR ("base", s->base_model);
+  STR ("tokenizer", s->tokenizer);
+  json_builder_set_member_name (b, "seeds");
+  json_builder_begin_array (b);
+  for (int i = 0; i < s->n_seeds; i++)
+    json_builder_add_int_value (b, (gint64) s->seeds[i]);
+  json_builder_end_array (b);
+#undef NUM
+#undef INT
+#undef STR
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
+}

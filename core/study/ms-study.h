@@ -1,0 +1,86 @@
+/* A study: a base model, tasks, fine-tuning settings, the mixtures to compare against single-
+ * task runs, seeds and probe settings, read from a GKeyFile spec (.ini). The runner expands it
+ * into runs (base, one single-task run per task, one run per mixture, × seeds), runs what is
+ * missing, records everything in the results store, and resumes after a kill. */
+#pragma once
+
+#include "probe/ms-probe.h"
+#include "store/ms-store.h"
+#include "train/ms-finetune.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *name;
+  char *mixer;               /* as for --mix: "proportional", "temperature:T=2", ... */
+  char **tasks;              /* NULL-terminated task names */
+} MsStudyMixture;
+
+typedef struct {
+  char *path;                /* the spec file */
+  char *text;                /* its contents */
+  char *name;
+  char *description;
+  char *base_model;          /* resolved against the spec's folder */
+  char *tokenizer;
+  char *artifacts;           /* where run folders go (NULL: beside the store) */
+  guint64 *seeds;
+  int n_seeds;
+  MsTaskSpec *tasks;         /* (n_tasks): train_path, heldout_path, template, max_train */
+  int n_tasks;
+  MsStudyMixture *mixtures;
+  int n_mixtures;
+  MsFinetuneConfig finetune; /* mixer fields unused: per run */
+  MsProbeConfig probe;
+  int probe_train;           /* training samples probed per task (the first ones trained on) */
+  int probe_heldout;         /* held-out samples probed per task */
+} MsStudySpec;
+
+MsStudySpec *ms_study_spec_load (const char *path, GError **error);
+void ms_study_spec_free (MsStudySpec *spec);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsStudySpec, ms_study_spec_free)
+/* The settings that change results, as canonical JSON (stored with the study and each run). */
+char *ms_study_spec_settings_json (const MsStudySpec *spec);
+
+typedef enum {
+  MS_STUDY_EVENT_RUN_START,    /* a run begins (or is skipped: done) */
+  MS_STUDY_EVENT_TRAIN_STEP,
+  MS_STUDY_EVENT_PROBE,
+  MS_STUDY_EVENT_MESSAGE,
+  MS_STUDY_EVENT_RUN_DONE,
+} MsStudyEventKind;
+
+typedef struct {
+  MsStudyEventKind kind;
+  const char *run;           /* the run's name */
+  int run_index, n_runs;     /* 1-based */
+  const char *phase;         /* "training", "probing", "done" */
+  int done, total;           /* steps or probes within the phase */
+  double loss;               /* training steps */
+  double tokens_per_second;
+  double overall;            /* fraction of the whole study done, 0..1 */
+  double eta_seconds;        /* for the whole study; < 0 when unknown */
+  const char *message;
+} MsStudyEvent;
+
+typedef void (*MsStudyEventFunc) (const MsStudyEvent *ev, gpointer user);
+
+typedef struct {
+  const char *device;        /* NULL: $MEMSCOPE_DEVICE or the default */
+  MsBlasKind blas;
+  MsStudyEventFunc on_event;
+  gpointer user;
+  volatile gint *cancel;     /* set by another thread or a signal handler: stop soon */
+  gboolean only_runs_listed; /* with runs: only these (NULL-terminated names) */
+  const char *const *runs;
+} MsStudyOptions;
+
+/* Runs every run of SPEC not yet done in STORE. Returns FALSE with MS_ERROR_CANCELLED when
+ * cancelled (what was done is kept and a later call continues). */
+gboolean ms_study_run (const MsStudySpec *spec, MsStore *store, const MsStudyOptions *opt,
+                       GError **error);
+
+/* The run names SPEC expands to, in the order they run. */
+GPtrArray *ms_study_run_names (const MsStudySpec *spec);
+
+G_END_DECLS

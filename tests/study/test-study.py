@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""The quick study end to end through the memscope command: every run finishes and stores
+its probes; a study killed in the middle of training and again in the middle of probing, then
+resumed, ends with the same generations and scores as an uninterrupted one; bad specs and bad
+task files give errors that name the file and what is wrong.
+
+    test-study.py MEMSCOPE SOURCE_ROOT
+"""
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+MEMSCOPE, ROOT = sys.argv[1], sys.argv[2]
+QUICK = os.path.join(ROOT, "data", "studies", "quick.ini")
+failures = []
+
+
+def check(cond, what):
+    print(("ok     " if cond else "FAILED ") + what, flush=True)
+    if not cond:
+        failures.append(what)
+
+
+def study(store, spec=QUICK, kill=None):
+    env = dict(os.environ)
+    env.pop("MEMSCOPE_TEST_KILL", None)
+    if kill:
+        env["MEMSCOPE_TEST_KILL"] = kill
+    return subprocess.run([MEMSCOPE, "study", spec, "--store", store], env=env,
+                          capture_output=True, text=True)
+
+
+def rows(store):
+    db = sqlite3.connect(store)
+    return db.execute(
+        "SELECT r.name, s.record_id, s.split, g.probe, g.text, hex(g.tokens), sc.exact, "
+        "sc.token_match, sc.lcs_chars, sc.rouge_l, sc.bleu, sc.align_gen_cov, sc.paraphrase, "
+        "sc.idea FROM generations g JOIN runs r ON r.id = g.run_id JOIN samples s "
+        "ON s.id = g.sample_id JOIN scores sc ON sc.generation_id = g.id "
+        "ORDER BY r.name, s.record_id, s.split, g.probe").fetchall()
+
+
+tmp = tempfile.mkdtemp(prefix="memscope-study-")
+try:
+    # 1. Uninterrupted.
+    a = os.path.join(tmp, "a", "store.sqlite")
+    os.makedirs(os.path.dirname(a))
+    p = study(a)
+    check(p.returncode == 0, "the quick study runs to the end (%s)" % p.stderr[-300:])
+    db = sqlite3.connect(a)
+    runs = dict(db.execute("SELECT name, status FROM runs").fetchall())
+    check(sorted(runs) == ["base", "mix/both/s1", "single/sentiment/s1",
+                           "single/summarization/s1"], "four runs: base, two singles, a mixture")
+    check(all(s == "done" for s in runs.values()), "every run is done")
+    n_gen = db.execute("SELECT count(*) FROM generations").fetchone()[0]
+    check(n_gen > 0, "generations are stored (%d)" % n_gen)
+    bad = db.execute("SELECT count(*) FROM scores WHERE token_match < 0 OR token_match > 1 "
+                     "OR rouge_l < 0 OR rouge_l > 1 OR exact NOT IN (0, 1)").fetchone()[0]
+    check(bad == 0, "scores are in range")
+    # Sentiment sentences are short: only those with k + n = 32 input tokens are eligible
+    # for input extraction, and the store holds exactly those.
+    short = db.execute("SELECT count(*) FROM generations g JOIN samples s ON s.id = g.sample_id "
+                       "WHERE g.probe = 'input' AND s.input_tokens < 32").fetchone()[0]
+    check(short == 0, "no input probe of a sample shorter than k + n")
+    curves = db.execute("SELECT count(*) FROM curves").fetchone()[0]
+    check(curves > 0, "training curves are stored")
+    again = study(a)
+    check(again.returncode == 0 and "already done" in again.stderr,
+          "a second run of the spec skips what is done")
+
+    # 2. Killed during training, then during probing, then resumed.
+    b = os.path.join(tmp, "b", "store.sqlite")
+    os.makedirs(os.path.dirname(b))
+    p = study(b, kill="single/summarization/s1:train:3")
+    check(p.returncode == -9, "killed in the middle of training")
+    p = study(b, kill="mix/both/s1:probe:20")
+    check(p.returncode == -9, "killed in the middle of probing")
+    con = sqlite3.connect(b)
+    check(con.execute("PRAGMA integrity_check").fetchone()[0] == "ok",
+          "the store is consistent after the kills")
+    con.close()
+    p = study(b)
+    check(p.returncode == 0, "the resumed study finishes (%s)" % p.stderr[-300:])
+    check(rows(a) == rows(b), "the resumed study's generations and scores equal the "
+                              "uninterrupted one's (%d rows)" % len(rows(a)))
+
+    # 3. Bad input.
+    def spec_with(text, name):
+        path = os.path.join(tmp, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    quick = open(QUICK).read().replace("../", os.path.join(ROOT, "data") + "/")
+    p = study(os.path.join(tmp, "c.sqlite"),
+              spec_with(quick.replace("strategy = proportional",
+                                      "strategy = proportional\ntasks = summarization, qa"),
+                        "unknown-task.ini"))
+    check(p.returncode == 1 and "unknown task 'qa'" in p.stderr and "unknown-task.ini" in p.stderr,
+          "a mixture naming an unknown task is an error naming the spec and the task")
+    bad_jsonl = os.path.join(tmp, "bad.jsonl")
+    with open(bad_jsonl, "w") as f:
+        f.write('{"task": "sentiment", "input": "fine", "output": "positive", "id": "1"}\n')
+        f.write('{"task": "sentiment", "input": "broken"\n')
+    p = study(os.path.join(tmp, "d.sqlite"),
+              spec_with(quick.replace(os.path.join(ROOT, "data", "tasks", "sentiment.train.jsonl"),
+                                      bad_jsonl), "bad-jsonl.ini"))
+    check(p.returncode == 1 and "bad.jsonl:2" in p.stderr,
+          "malformed JSONL is an error naming the file and line (%s)" % p.stderr.strip()[-200:])
+    p = study(os.path.join(tmp, "e.sqlite"),
+              spec_with(quick.replace("sentiment.heldout.jsonl", "missing.jsonl"), "missing.ini"))
+    check(p.returncode == 1 and "missing.jsonl" in p.stderr, "a missing task file is named")
+    p = study(os.path.join(tmp, "f.sqlite"),
+              spec_with(quick.replace("epochs = 3", "epochs = 3\nepohcs = 4"), "typo.ini"))
+    check(p.returncode == 1 and "epohcs" in p.stderr, "an unknown key in a spec is an error")
+finally:
+    shutil.rmtree(tmp, ignore_errors=True)
+
+print("%d failed" % len(failures))
+sys.exit(1 if failures else 0)
