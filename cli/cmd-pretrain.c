@@ -155,7 +155,7 @@ ms_cmd_pretrain (int argc, char **argv)
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE…" },
     { NULL }
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("FILE… - pretrain a GPT-2 on text");
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("- pretrain a GPT-2 on text");
   g_option_context_add_main_entries (ctx, entries, NULL);
   ms_cli_add_common (ctx, &common);
   g_option_context_set_description (ctx,

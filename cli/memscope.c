@@ -53,7 +53,12 @@ main (int argc, char **argv)
     }
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (strcmp (argv[1], commands[i].name) == 0)
-      return commands[i].run (argc - 1, argv + 1);
+      {
+        /* So that --help and errors read "memscope CMD". */
+        g_autofree char *prgname = g_strdup_printf ("memscope %s", commands[i].name);
+        g_set_prgname (prgname);
+        return commands[i].run (argc - 1, argv + 1);
+      }
   g_printerr ("memscope: unknown command '%s'\n\n", argv[1]);
   usage (stderr);
   return 2;
