@@ -23,6 +23,7 @@ static const MsCommand commands[] = {
     ms_cmd_tokenize },
   { "results", "List what a results store holds: studies, runs, rates; SQL; CSV/JSON export",
     ms_cmd_results },
+  { "report", "Write a study's report: figures, report.html/.md, results.json", ms_cmd_report },
 };
 
 static void

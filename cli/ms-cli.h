@@ -49,3 +49,4 @@ int ms_cmd_study (int argc, char **argv);
 int ms_cmd_info (int argc, char **argv);
 int ms_cmd_tokenize (int argc, char **argv);
 int ms_cmd_results (int argc, char **argv);
+int ms_cmd_report (int argc, char **argv);
