@@ -5,6 +5,7 @@
 
 #include "common/ms-progress.h"
 #include "ms-cli.h"
+#include "study/ms-report.h"
 #include "study/ms-study.h"
 
 #define CMD "study"
@@ -61,12 +62,14 @@ ms_cmd_study (int argc, char **argv)
   MsCliCommon common = { 0 };
   g_autofree char *store_path = NULL;
   g_auto (GStrv) runs = NULL;
-  gboolean list = FALSE;
+  gboolean list = FALSE, no_report = FALSE;
   GOptionEntry entries[] = {
     { "store", 's', 0, G_OPTION_ARG_FILENAME, &store_path,
       "Results store (default $MEMSCOPE_STORE, else ./memscope.sqlite)", "FILE" },
     { "run", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &runs, "Only this run (repeatable)", "NAME" },
     { "list", 'l', 0, G_OPTION_ARG_NONE, &list, "List the runs the spec expands to", NULL },
+    { "no-report", 0, 0, G_OPTION_ARG_NONE, &no_report,
+      "Do not write the report at the end (memscope report writes it any time)", NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("SPEC.ini - run a memorization study");
@@ -122,5 +125,22 @@ ms_cmd_study (int argc, char **argv)
       return ms_cli_fail (CMD, error);
     }
   g_printerr ("study %s: all runs done (%s)\n", spec->name, path);
+  if (no_report || runs)
+    return 0;
+  /* The report, as `memscope report` writes it; its path is the last line. */
+  MsStudyTableOptions topt;
+  ms_study_table_options_init (&topt);
+  g_autoptr (MsStudyTable) table = ms_study_table_new (store, spec->name, &topt, &error);
+  if (table == NULL)
+    return ms_cli_fail (CMD, error);
+  MsReportOptions ropt;
+  ms_report_options_init (&ropt);
+  g_autofree char *dir = ms_report_default_dir (path, spec->name);
+  ropt.out_dir = dir;
+  g_autofree char *html = NULL;
+  if (!ms_report_write (store, table, &ropt, &html, &error))
+    return ms_cli_fail (CMD, error);
+  g_autofree char *absolute = g_canonicalize_filename (html, NULL);
+  g_print ("%s\n", absolute);
   return 0;
 }
