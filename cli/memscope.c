@@ -18,6 +18,7 @@ static const MsCommand commands[] = {
     ms_cmd_pretrain },
   { "finetune", "Fine-tune a model on tasks (JSONL), alone or as a multi-task mixture",
     ms_cmd_finetune },
+  { "synth", "Write the synthetic sparse-coding task family (JSONL)", ms_cmd_synth },
   { "info", "Describe a GPT-2 checkpoint, or convert one to llm.c .bin", ms_cmd_info },
   { "tokenize", "Encode or decode text with a BPE tokenizer, write llm.c shards, train one",
     ms_cmd_tokenize },

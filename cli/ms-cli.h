@@ -46,6 +46,7 @@ int ms_cmd_train (int argc, char **argv);
 int ms_cmd_pretrain (int argc, char **argv);
 int ms_cmd_finetune (int argc, char **argv);
 int ms_cmd_study (int argc, char **argv);
+int ms_cmd_synth (int argc, char **argv);
 int ms_cmd_info (int argc, char **argv);
 int ms_cmd_tokenize (int argc, char **argv);
 int ms_cmd_results (int argc, char **argv);

@@ -583,7 +583,7 @@ ms_study_run (const MsStudySpec *spec, MsStore *store, const MsStudyOptions *opt
                    s.base->cfg.vocab_size);
       goto out;
     }
-  if (!prepare (&s, error))
+  if (!ms_study_spec_make_synthetic (spec, error) || !prepare (&s, error))
     goto out;
   s.runs = expand_runs (spec, &s.n_runs);
   for (int i = 0; i < s.n_runs; i++)

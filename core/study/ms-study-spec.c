@@ -15,6 +15,8 @@ static const char *probe_keys[] = { "k", "n", "min_input", "target_max_new", "ba
                                     "train_samples", "heldout_samples", NULL };
 static const char *task_keys[] = { "train", "heldout", "template", "train_records", NULL };
 static const char *mixture_keys[] = { "strategy", "tasks", NULL };
+static const char *synthetic_keys[] = { "sparsity", "features", "lexicon", "active", "words",
+                                        "seed", "train", "heldout", "template", NULL };
 
 static gboolean
 check_keys (GKeyFile *kf, const char *group, const char **allowed, const char *path,
@@ -127,6 +129,7 @@ ms_study_spec_free (MsStudySpec *spec)
       g_strfreev (spec->mixtures[i].tasks);
     }
   g_free (spec->mixtures);
+  g_free (spec->synth_s);
   g_free (spec);
 }
 
@@ -184,6 +187,83 @@ load_finetune (GKeyFile *kf, MsStudySpec *spec, int *train_records, GError **err
       return FALSE;
     }
   f->adamw.decay_all = decay && strcmp (decay, "all") == 0;
+  return TRUE;
+}
+
+/* [synthetic]: tasks "synth-sS" for each support size S, generated into the user's cache in
+ * a folder named by the family's settings. */
+static gboolean
+load_synthetic (GKeyFile *kf, MsStudySpec *spec, int train_records, GError **error)
+{
+  const char *g = "synthetic", *p = spec->path;
+  ms_synth_config_init (&spec->synth);
+  spec->synth_train = train_records > 0 ? train_records : 256;
+  spec->synth_heldout = 128;
+  int seed = 1;
+  if (!check_keys (kf, g, synthetic_keys, p, error)
+      || !get_int (kf, g, "features", 1, &spec->synth.features, p, error)
+      || !get_int (kf, g, "lexicon", 1, &spec->synth.lexicon, p, error)
+      || !get_int (kf, g, "active", 1, &spec->synth.active, p, error)
+      || !get_int (kf, g, "words", 1, &spec->synth.words, p, error)
+      || !get_int (kf, g, "seed", 0, &seed, p, error)
+      || !get_int (kf, g, "train", 1, &spec->synth_train, p, error)
+      || !get_int (kf, g, "heldout", 0, &spec->synth_heldout, p, error))
+    return FALSE;
+  spec->synth.seed = seed;
+  g_auto (GStrv) list = get_list (kf, g, "sparsity");
+  if (list == NULL || list[0] == NULL)
+    {
+      g_set_error (error, MS_ERROR, MS_ERROR_FORMAT,
+                   "%s: [synthetic] needs sparsity, a list of support sizes such as 1, 4, 16", p);
+      return FALSE;
+    }
+  g_autofree char *tpl = get_string (kf, g, "template");
+  g_autofree char *dir = g_strdup_printf ("%s/memscope/synthetic/F%d-L%d-m%d-w%d-seed%d-n%d-%d",
+                                          g_get_user_cache_dir (), spec->synth.features,
+                                          spec->synth.lexicon, spec->synth.active,
+                                          spec->synth.words, seed, spec->synth_train,
+                                          spec->synth_heldout);
+  spec->n_synth = g_strv_length (list);
+  spec->synth_s = g_new (int, spec->n_synth);
+  spec->tasks = g_new0 (MsTaskSpec, spec->n_synth);
+  spec->n_tasks = spec->n_synth;
+  for (int i = 0; i < spec->n_synth; i++)
+    {
+      guint64 v;
+      if (!g_ascii_string_to_unsigned (list[i], 10, 1, spec->synth.features, &v, NULL))
+        {
+          g_set_error (error, MS_ERROR, MS_ERROR_FORMAT,
+                       "%s: [synthetic] sparsity: '%s' is not between 1 and features (%d)", p,
+                       list[i], spec->synth.features);
+          return FALSE;
+        }
+      spec->synth_s[i] = v;
+      MsTaskSpec *t = &spec->tasks[i];
+      t->name = g_strdup_printf ("synth-s%d", (int) v);
+      t->train_path = g_strdup_printf ("%s/%s.train.jsonl", dir, t->name);
+      t->heldout_path = spec->synth_heldout > 0 ? g_strdup_printf ("%s/%s.heldout.jsonl", dir,
+                                                                   t->name) : NULL;
+      t->template_text = ms_template_unescape (tpl ? tpl : "{input}\nFeature: {output}");
+      t->max_train = spec->synth_train;
+    }
+  return TRUE;
+}
+
+gboolean
+ms_study_spec_make_synthetic (const MsStudySpec *spec, GError **error)
+{
+  for (int i = 0; i < spec->n_synth; i++)
+    {
+      const MsTaskSpec *t = &spec->tasks[i];
+      if (g_file_test (t->train_path, G_FILE_TEST_EXISTS)
+          && (!t->heldout_path || g_file_test (t->heldout_path, G_FILE_TEST_EXISTS)))
+        continue;
+      g_autofree char *held = t->heldout_path ? g_strdup (t->heldout_path)
+                                              : g_strconcat (t->train_path, ".unused", NULL);
+      if (!ms_synth_write_task (&spec->synth, spec->synth_s[i], t->name, spec->synth_train,
+                                spec->synth_heldout, t->train_path, held, error))
+        return FALSE;
+    }
   return TRUE;
 }
 
@@ -259,9 +339,15 @@ ms_study_spec_load (const char *path, GError **error)
           || !get_int (kf, "probe", "heldout_samples", 0, &spec->probe_heldout, p, error)))
     return NULL;
 
+  /* The synthetic family first: its tasks come before the others. */
+  if (g_key_file_has_group (kf, "synthetic") && !load_synthetic (kf, spec, train_records, error))
+    return NULL;
+
   /* Tasks and mixtures, in file order. */
   g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
   GArray *tasks = g_array_new (FALSE, TRUE, sizeof (MsTaskSpec));
+  g_array_append_vals (tasks, spec->tasks, spec->n_tasks);
+  g_clear_pointer (&spec->tasks, g_free);
   GArray *mixtures = g_array_new (FALSE, TRUE, sizeof (MsStudyMixture));
   gboolean ok = TRUE;
   for (char **g = groups; ok && *g; g++)
@@ -296,11 +382,12 @@ ms_study_spec_load (const char *path, GError **error)
           g_array_append_val (mixtures, m);
           ok = check_keys (kf, *g, mixture_keys, p, error);
         }
-      else if (!g_strv_contains ((const char *[]) { "study", "finetune", "probe", NULL }, *g))
+      else if (!g_strv_contains ((const char *[]) { "study", "finetune", "probe", "synthetic",
+                                                    NULL }, *g))
         {
           g_set_error (error, MS_ERROR, MS_ERROR_FORMAT,
-                       "%s: unknown group [%s] (expected study, finetune, probe, task:NAME, "
-                       "mixture:NAME)", p, *g);
+                       "%s: unknown group [%s] (expected study, finetune, probe, synthetic, "
+                       "task:NAME, mixture:NAME)", p, *g);
           ok = FALSE;
         }
     }
@@ -387,6 +474,17 @@ ms_study_spec_settings_json (const MsStudySpec *s)
   INT ("train_samples", s->probe_train);
   INT ("heldout_samples", s->probe_heldout);
   json_builder_end_object (b);
+  if (s->n_synth > 0)
+    {
+      json_builder_set_member_name (b, "synthetic");
+      json_builder_begin_object (b);
+      INT ("features", s->synth.features);
+      INT ("lexicon", s->synth.lexicon);
+      INT ("active", s->synth.active);
+      INT ("words", s->synth.words);
+      INT ("seed", (gint64) s->synth.seed);
+      json_builder_end_object (b);
+    }
   STR ("base", s->base_model);
   STR ("tokenizer", s->tokenizer);
   json_builder_set_member_name (b, "seeds");

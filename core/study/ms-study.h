@@ -6,6 +6,7 @@
 
 #include "probe/ms-probe.h"
 #include "store/ms-store.h"
+#include "text/ms-synthetic.h"
 #include "train/ms-finetune.h"
 
 G_BEGIN_DECLS
@@ -32,6 +33,10 @@ typedef struct {
   int n_mixtures;
   MsFinetuneConfig finetune; /* mixer fields unused: per run */
   MsProbeConfig probe;
+  MsSynthConfig synth;       /* the [synthetic] family, when n_synth > 0 */
+  int *synth_s;              /* (n_synth) support sizes: tasks "synth-sS" */
+  int n_synth;
+  int synth_train, synth_heldout;
   int probe_train;           /* training samples probed per task (the first ones trained on) */
   int probe_heldout;         /* held-out samples probed per task */
 } MsStudySpec;
@@ -39,6 +44,10 @@ typedef struct {
 MsStudySpec *ms_study_spec_load (const char *path, GError **error);
 void ms_study_spec_free (MsStudySpec *spec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsStudySpec, ms_study_spec_free)
+/* Writes the files of the spec's synthetic tasks where they are missing (they are generated,
+ * deterministically, into the user's cache). */
+gboolean ms_study_spec_make_synthetic (const MsStudySpec *spec, GError **error);
+
 /* The settings that change results, as canonical JSON (stored with the study and each run). */
 char *ms_study_spec_settings_json (const MsStudySpec *spec);
 
