@@ -19,16 +19,27 @@ void ms_store_res_register_resource (void);
 /* Other processes (MPI ranks, the app) may hold the write lock while they commit. */
 #define BUSY_TIMEOUT_MS 60000
 
-/* No migration yet: schema version 1 is the first. */
-static const MsStoreMigration *migrations = NULL;
-static guint n_migrations = 0;
+static gboolean exec_resource (MsStore *store, const char *name, GError **error);
+
+/* Version 2 adds the analysis tables (analysis.sql). */
+static gboolean
+migrate_1_to_2 (MsStore *store, GError **error)
+{
+  return exec_resource (store, "/org/memscope/store/analysis.sql", error);
+}
+
+static const MsStoreMigration builtin_migrations[] = {
+  { 1, "analysis tables: mia, attention, attention_maps, sparse, canaries", migrate_1_to_2 },
+};
+static const MsStoreMigration *migrations = builtin_migrations;
+static guint n_migrations = G_N_ELEMENTS (builtin_migrations);
 static int target_version = MS_STORE_SCHEMA_VERSION;
 
 void
 ms_store_set_migrations_for_testing (const MsStoreMigration *steps, guint n, int target)
 {
-  migrations = steps;
-  n_migrations = n;
+  migrations = steps ? steps : builtin_migrations;
+  n_migrations = steps ? n : G_N_ELEMENTS (builtin_migrations);
   target_version = target > 0 ? target : MS_STORE_SCHEMA_VERSION;
 }
 
@@ -393,8 +404,9 @@ write_version (MsStore *store, int version, GError **error)
   return ms_store_step_done (store, stmt, "cannot write the schema version", error);
 }
 
+/* Runs the SQL of an embedded resource. */
 static gboolean
-create_schema (MsStore *store, GError **error)
+exec_resource (MsStore *store, const char *name, GError **error)
 {
   static gsize registered = 0;
   if (g_once_init_enter (&registered))
@@ -403,8 +415,7 @@ create_schema (MsStore *store, GError **error)
       g_once_init_leave (&registered, 1);
     }
   g_autoptr (GError) local = NULL;
-  g_autoptr (GBytes) sql = g_resource_lookup_data (ms_store_res_get_resource (),
-                                                   SCHEMA_RESOURCE, 0, &local);
+  g_autoptr (GBytes) sql = g_resource_lookup_data (ms_store_res_get_resource (), name, 0, &local);
   if (sql == NULL)
     {
       g_set_error (error, MS_ERROR, MS_ERROR_IO, "%s: the embedded schema is missing: %s",
@@ -421,6 +432,17 @@ create_schema (MsStore *store, GError **error)
       sqlite3_free (msg);
       return FALSE;
     }
+  return TRUE;
+}
+
+/* A new store: the schema of every version, then meta. */
+static gboolean
+create_schema (MsStore *store, GError **error)
+{
+  if (!exec_resource (store, SCHEMA_RESOURCE, error)
+      || (target_version >= 2
+          && !exec_resource (store, "/org/memscope/store/analysis.sql", error)))
+    return FALSE;
   g_autofree char *now = ms_store_now ();
   sqlite3_stmt *stmt = ms_store_stmt (store,
     "INSERT OR IGNORE INTO meta (key, value) VALUES ('created', ?1), ('created_by', ?2)",

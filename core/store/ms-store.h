@@ -10,7 +10,7 @@ G_BEGIN_DECLS
 
 /* The schema version this library writes (meta 'schema_version'). Older stores are migrated
  * on open; newer ones are refused. */
-#define MS_STORE_SCHEMA_VERSION 1
+#define MS_STORE_SCHEMA_VERSION 2
 
 typedef struct _MsStore MsStore;
 
@@ -194,6 +194,64 @@ gint64 ms_store_delete_generations (MsStore *store, gint64 run_id, const char *p
  * keys point to gint64, so that g_hash_table_contains (set, &sample_id) works. */
 GHashTable *ms_store_probed_samples (MsStore *store, gint64 run_id, const char *probe,
                                      GError **error);
+
+/* ---- Analyses (schema version 2) ---------------------------------------------------------
+ * Each call stores its rows in one transaction; a row with the key of a stored one replaces
+ * it. Non-finite numbers are stored as NULL. */
+
+typedef struct {
+  gint64 run_id, sample_id;
+  double loss, min_k, zlib_ratio;
+  gint64 n_tokens;
+} MsStoreMia;
+
+gboolean ms_store_add_mia (MsStore *store, const MsStoreMia *rows, gsize n, GError **error);
+
+typedef struct {
+  gint64 generation_id;
+  int layer, head;
+  const char *phase;                     /* "prompt" or "generated" */
+  double entropy, max, topk, gini;
+  gint64 queries;
+} MsStoreAttention;
+
+gboolean ms_store_add_attention (MsStore *store, const MsStoreAttention *rows, gsize n,
+                                 GError **error);
+
+typedef struct {
+  gint64 generation_id;
+  int layer, head, rows, cols;
+  const char *tokens_json;               /* the tokens along the axes */
+  const float *data;                     /* (rows, cols) */
+} MsStoreAttentionMap;
+
+gboolean ms_store_add_attention_maps (MsStore *store, const MsStoreAttentionMap *rows, gsize n,
+                                      GError **error);
+
+typedef struct {
+  gint64 run_id, sample_id;
+  int layer;
+  double active, active_at_error, l1, rel_error;
+  const gint32 *support;                 /* (n_support) atoms used */
+  gsize n_support;
+} MsStoreSparse;
+
+gboolean ms_store_add_sparse (MsStore *store, const MsStoreSparse *rows, gsize n, GError **error);
+
+typedef struct {
+  gint64 run_id, task_id;
+  const char *canary, *secret;
+  int repeats;
+  double nll;
+  gint64 rank, candidates;
+  double space, exposure, exposure_normal;
+} MsStoreCanary;
+
+gboolean ms_store_add_canaries (MsStore *store, const MsStoreCanary *rows, gsize n,
+                                GError **error);
+
+/* Rows of a run in TABLE ("mia", "sparse" or "canaries"), or -1 on error. */
+gint64 ms_store_count (MsStore *store, const char *table, gint64 run_id, GError **error);
 
 /* ---- Readers (report, app, `memscope results`) ------------------------------------------- */
 

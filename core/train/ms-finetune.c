@@ -160,6 +160,24 @@ task_set_clear (TaskSet *s)
   g_free (s->names);
 }
 
+/* Copies of the task's extra records (canaries), each as many times as asked, after the
+ * selected ones: the copies are owned by DATA like its other records. */
+static gboolean
+add_extra (MsTaskData *data, const MsTaskSpec *t)
+{
+  for (int i = 0; i < t->n_extra; i++)
+    for (int k = 0; k < t->extra_repeats[i]; k++)
+      {
+        MsRecord *r = g_new0 (MsRecord, 1);
+        r->task = g_strdup (t->extra[i].task);
+        r->input = g_strdup (t->extra[i].input);
+        r->output = g_strdup (t->extra[i].output);
+        r->id = g_strdup_printf ("%s#%d", t->extra[i].id, k + 1);
+        g_ptr_array_add (data->records, r);
+      }
+  return TRUE;
+}
+
 static gboolean
 load_tasks (const MsTaskSpec *tasks, int n, MsBpe *bpe, TaskSet *s, GError **error)
 {
@@ -190,6 +208,7 @@ load_tasks (const MsTaskSpec *tasks, int n, MsBpe *bpe, TaskSet *s, GError **err
       if (!(s->train[i] = ms_task_data_load (tasks[i].name, tasks[i].train_path, error))
           || !ms_task_select (s->train[i], tpl, bpe, tasks[i].max_tokens, tasks[i].max_train,
                               error)
+          || !add_extra (s->train[i], &tasks[i])
           || !(s->examples[i] = ms_task_examples (s->train[i], tpl, bpe, error)))
         return FALSE;
       if (tasks[i].heldout_path)
@@ -465,8 +484,14 @@ ms_finetune_run (MsGpt *gpt, MsBpe *bpe, const MsTaskSpec *tasks, int n_tasks,
   /* Everything that changes the numbers, for refusing a resume of another run. */
   GString *fp = g_string_new ("finetune");
   for (int i = 0; i < n_tasks; i++)
-    g_string_append_printf (fp, " %s:%s:%u:%s", tasks[i].name, s.train[i]->sha256,
-                            s.examples[i]->len, tasks[i].template_text ? tasks[i].template_text : "");
+    {
+      g_string_append_printf (fp, " %s:%s:%u:%s", tasks[i].name, s.train[i]->sha256,
+                              s.examples[i]->len,
+                              tasks[i].template_text ? tasks[i].template_text : "");
+      for (int k = 0; k < tasks[i].n_extra; k++)
+        g_string_append_printf (fp, "+%s*%d", tasks[i].extra[k].output,
+                                tasks[i].extra_repeats[k]);
+    }
   g_string_append_printf (fp, " B=%d T=%d accum=%d steps=%d lr=%g sched=%s warmup=%d min=%g "
                               "wd=%g all=%d clip=%g resp=%d mixer=%s seed=%" G_GUINT64_FORMAT,
                           cfg.B, cfg.T, cfg.grad_accum, steps, cfg.schedule.lr,

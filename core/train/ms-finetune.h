@@ -19,6 +19,10 @@ typedef struct {
   int max_train;          /* use the first N training records (0 = all) … */
   int max_tokens;         /* … among those whose tokens fit in this many (0 = any length) */
   int max_heldout;        /* held-out records for the validation loss (0 = all) */
+  const MsRecord *extra;  /* (n_extra) records added to the training records after the
+                           * selection above, each EXTRA_REPEATS[i] times (canaries) */
+  const int *extra_repeats;
+  int n_extra;
 } MsTaskSpec;
 
 void ms_task_spec_clear (MsTaskSpec *t);

@@ -71,7 +71,7 @@ test_new_store (void)
   make_store (path);
   g_autofree char *version = raw_value (path, "SELECT value FROM meta WHERE key = "
                                         "'schema_version'");
-  g_assert_cmpstr (version, ==, "1");
+  g_assert_cmpstr (version, ==, "2");
   g_autofree char *mode = raw_value (path, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
   g_autofree char *view = raw_value (path, "SELECT count(*) FROM sqlite_schema WHERE "
@@ -112,7 +112,7 @@ test_newer_version (void)
   g_assert_null (ms_store_open (path, &error));
   g_assert_error (error, MS_ERROR, MS_ERROR_MISMATCH);
   assert_error_names (error, path, "schema version 99, newer than this memscope reads "
-                      "(version 1)");
+                      "(version 2)");
   g_clear_error (&error);
   g_assert_null (ms_store_open_full (path, MS_STORE_OPEN_READ_ONLY, &error));
   g_assert_error (error, MS_ERROR, MS_ERROR_MISMATCH);
@@ -388,12 +388,35 @@ test_locations (void)
   g_chmod (inside, 0644);
 }
 
+/* The real step from version 1: a store made before the analysis tables gets them, once. */
+static void
+test_migration_1_to_2 (void)
+{
+  g_autofree char *path = tmp_path ("v1.sqlite");
+  make_store (path);
+  raw_exec (path, "DROP TABLE mia; DROP TABLE attention; DROP TABLE attention_maps; "
+                  "DROP TABLE sparse; DROP TABLE canaries; "
+                  "UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+  g_autoptr (GError) error = NULL;
+  MsStore *store = ms_store_open (path, &error);
+  g_assert_no_error (error);
+  ms_store_close (store);
+  g_autofree char *version = raw_value (path, "SELECT value FROM meta WHERE key = "
+                                        "'schema_version'");
+  g_assert_cmpstr (version, ==, "2");
+  g_autofree char *tables = raw_value (path, "SELECT count(*) FROM sqlite_schema WHERE type = "
+                                       "'table' AND name IN ('mia', 'attention', "
+                                       "'attention_maps', 'sparse', 'canaries')");
+  g_assert_cmpstr (tables, ==, "5");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/store/open/new", test_new_store);
   g_test_add_func ("/store/open/newer-version", test_newer_version);
+  g_test_add_func ("/store/open/migration-1-to-2", test_migration_1_to_2);
   g_test_add_func ("/store/open/migration", test_migration);
   g_test_add_func ("/store/open/not-sqlite", test_not_sqlite);
   g_test_add_func ("/store/open/truncated", test_truncated);
