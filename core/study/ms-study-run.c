@@ -8,7 +8,9 @@
 #include <signal.h>
 #include <string.h>
 
+#include "analysis/ms-stats.h"
 #include "model/ms-checkpoint.h"
+#include "probe/ms-mia.h"
 
 /* One run of the grid. */
 typedef struct {
@@ -50,6 +52,15 @@ typedef struct {
   double phase_cost, phase_from;  /* the current phase's share of its run's cost */
   /* Generations written since the last commit, so a kill loses at most a batch. */
   int pending;
+  /* Canaries: the records added to the canary task, and the candidates they are ranked
+   * among. */
+  MsRecord *canaries;
+  int *canary_repeats;
+  int n_canaries;
+  int canary_task;                /* index into spec->tasks, or -1 */
+  char **candidates;              /* (n_candidates) secrets */
+  int n_candidates;
+  double probe_seconds;
 } Study;
 
 static void
@@ -165,6 +176,69 @@ store_samples (Study *s, TaskData *t, const char *split, GArray *ex, gint64 **id
     }
   *ids_out = g_new (gint64, MAX (ex->len, 1));
   return ms_store_upsert_samples (s->store, defs, ex->len, *ids_out, error);
+}
+
+/* The canaries and the candidates they are ranked among: random digit strings ("3 1 4 …")
+ * from the spec's seed; candidates never equal a canary. */
+static void
+make_canaries (Study *s)
+{
+  const MsStudySpec *spec = s->spec;
+  s->canary_task = -1;
+  if (spec->canary_task == NULL)
+    return;
+  for (int i = 0; i < spec->n_tasks; i++)
+    if (strcmp (spec->tasks[i].name, spec->canary_task) == 0)
+      s->canary_task = i;
+  g_autoptr (GRand) rand = g_rand_new_with_seed ((guint32) spec->canary_seed);
+  s->n_canaries = spec->n_canary_repeats * spec->canary_count;
+  s->canaries = g_new0 (MsRecord, s->n_canaries);
+  s->canary_repeats = g_new (int, s->n_canaries);
+  g_autoptr (GHashTable) taken = g_hash_table_new (g_str_hash, g_str_equal);
+  GString *secret = g_string_new (NULL);
+  for (int i = 0; i < s->n_canaries + spec->canary_candidates; i++)
+    {
+      do
+        {
+          g_string_truncate (secret, 0);
+          for (int d = 0; d < spec->canary_digits; d++)
+            g_string_append_printf (secret, "%s%d", d ? " " : "", g_rand_int_range (rand, 0, 10));
+        }
+      while (g_hash_table_contains (taken, secret->str));
+      char *text = g_strdup (secret->str);
+      g_hash_table_add (taken, text);
+      if (i < s->n_canaries)
+        {
+          int r = spec->canary_repeats[i / spec->canary_count];
+          s->canaries[i] = (MsRecord) { g_strdup (spec->canary_task), g_strdup (spec->canary_prompt),
+                                        text, g_strdup_printf ("canary/r%d/%d", r,
+                                                               i % spec->canary_count + 1) };
+          s->canary_repeats[i] = r;
+        }
+      else
+        {
+          s->candidates = g_renew (char *, s->candidates, s->n_candidates + 1);
+          s->candidates[s->n_candidates++] = text;
+        }
+    }
+  g_string_free (secret, TRUE);
+}
+
+static void
+free_canaries (Study *s)
+{
+  for (int i = 0; i < s->n_canaries; i++)
+    {
+      g_free (s->canaries[i].task);
+      g_free (s->canaries[i].input);
+      g_free (s->canaries[i].output);
+      g_free (s->canaries[i].id);
+    }
+  g_free (s->canaries);
+  g_free (s->canary_repeats);
+  for (int i = 0; i < s->n_candidates; i++)
+    g_free (s->candidates[i]);
+  g_free (s->candidates);
 }
 
 /* Loads every task and tokenizes the probed samples, then writes the study, its tasks and
@@ -395,6 +469,12 @@ train_run (Study *s, Run *r, GError **error)
       names[i] = tasks[i].name;
       tasks[i].max_heldout = spec->probe_heldout;
       tasks[i].max_tokens = spec->finetune.T;
+      if (r->tasks[i] == s->canary_task)
+        {
+          tasks[i].extra = s->canaries;
+          tasks[i].extra_repeats = s->canary_repeats;
+          tasks[i].n_extra = s->n_canaries;
+        }
     }
   MsFinetuneConfig cfg = spec->finetune;
   cfg.seed = r->seed;
@@ -548,10 +628,120 @@ probe_run (Study *s, Run *r, GError **error)
       if (!ok)
         return FALSE;
     }
+  s->probe_seconds = (g_get_monotonic_time () - start) / 1e6;
+  return TRUE;
+}
+
+/* ---- analyses after probing ----------------------------------------------------------- */
+
+/* Membership-inference scores of every probed sample of the run's tasks. */
+static gboolean
+mia_run (Study *s, Run *r, GError **error)
+{
+  gint64 have = ms_store_count (s->store, "mia", r->id, error);
+  if (have < 0)
+    return FALSE;
+  g_autoptr (GPtrArray) ex = g_ptr_array_new ();
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (int i = 0; i < r->n_tasks; i++)
+    {
+      TaskData *t = &s->td[r->tasks[i]];
+      for (guint e = 0; e < t->train_ex->len; e++)
+        {
+          g_ptr_array_add (ex, &g_array_index (t->train_ex, MsExample, e));
+          g_array_append_val (ids, t->train_ids[e]);
+        }
+      for (guint e = 0; e < t->heldout_ex->len; e++)
+        {
+          g_ptr_array_add (ex, &g_array_index (t->heldout_ex, MsExample, e));
+          g_array_append_val (ids, t->heldout_ids[e]);
+        }
+    }
+  if (have >= (gint64) ex->len)
+    return TRUE;
+  s->phase = "membership inference";
+  emit (s, MS_STUDY_EVENT_MESSAGE, 0, 0, NAN, NAN, "membership inference scores");
+  g_autofree MsMiaScores *scores = g_new (MsMiaScores, MAX (ex->len, 1));
+  const MsFinetuneConfig *f = &s->spec->finetune;
+  if (!ms_mia_score (s->gpt, (const MsExample *const *) ex->pdata, ex->len, f->response_only,
+                     s->spec->mia_k, f->B, f->T, scores, error))
+    return FALSE;
+  g_autofree MsStoreMia *rows = g_new (MsStoreMia, MAX (ex->len, 1));
+  for (guint i = 0; i < ex->len; i++)
+    rows[i] = (MsStoreMia) { r->id, g_array_index (ids, gint64, i), scores[i].loss,
+                             scores[i].min_k, scores[i].zlib_ratio, scores[i].n_tokens };
+  return ms_store_add_mia (s->store, rows, ex->len, error);
+}
+
+/* Exposure of each canary under the run: its secret's NLL after the prompt, ranked among the
+ * sampled candidates, and extrapolated to the whole candidate space. */
+static gboolean
+canary_run (Study *s, Run *r, GError **error)
+{
+  const MsStudySpec *spec = s->spec;
+  gboolean trained_on = FALSE;
+  for (int i = 0; i < r->n_tasks; i++)
+    trained_on |= r->tasks[i] == s->canary_task;
+  if (s->canary_task < 0 || (!trained_on && strcmp (r->kind, "base") != 0))
+    return TRUE;
+  gint64 have = ms_store_count (s->store, "canaries", r->id, error);
+  if (have < 0 || have >= s->n_canaries)
+    return have >= 0;
+  s->phase = "canaries";
+  emit (s, MS_STUDY_EVENT_MESSAGE, 0, 0, NAN, NAN, "canary exposure");
+  const MsTaskSpec *ts = &spec->tasks[s->canary_task];
+  g_autoptr (MsTemplate) tpl = ms_template_parse (ts->template_text ? ts->template_text
+                                                                    : MS_TEMPLATE_DEFAULT, error);
+  if (tpl == NULL)
+    return FALSE;
+  int n = s->n_canaries + s->n_candidates;
+  g_autofree MsRecord *recs = g_new0 (MsRecord, n);
+  g_autofree MsExample *ex = g_new0 (MsExample, n);
+  g_autofree const MsExample **ptrs = g_new (const MsExample *, n);
+  gboolean ok = TRUE;
+  for (int i = 0; i < n && ok; i++)
+    {
+      recs[i] = i < s->n_canaries ? s->canaries[i]
+                                  : (MsRecord) { spec->canary_task, spec->canary_prompt,
+                                                 s->candidates[i - s->n_canaries], "candidate" };
+      ok = ms_template_tokenize (tpl, s->bpe, &recs[i], &ex[i], error);
+      ptrs[i] = &ex[i];
+    }
+  g_autofree MsMiaScores *sc = g_new (MsMiaScores, n);
+  g_autofree double *nll = g_new (double, n);
+  if (ok)
+    ok = ms_mia_score (s->gpt, ptrs, n, TRUE, 0.2, spec->finetune.B, spec->finetune.T, sc, error);
+  for (int i = 0; ok && i < n; i++)
+    nll[i] = sc[i].loss * sc[i].n_tokens;
+  g_autofree MsStoreCanary *rows = g_new0 (MsStoreCanary, MAX (s->n_canaries, 1));
+  double space = pow (10.0, spec->canary_digits);
+  for (int i = 0; ok && i < s->n_canaries; i++)
+    {
+      const double *cand = nll + s->n_canaries;
+      guint64 rank = ms_stats_canary_rank (nll[i], cand, s->n_candidates, TRUE);
+      MsExposureEstimate est;
+      if (!ms_stats_exposure_sampled (nll[i], cand, s->n_candidates, space, TRUE, &est, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      rows[i] = (MsStoreCanary) { r->id, s->td[s->canary_task].task_id, s->canaries[i].id,
+                                  s->canaries[i].output, s->canary_repeats[i], nll[i], rank,
+                                  s->n_candidates, space, est.empirical, est.normal };
+    }
+  for (int i = 0; i < n; i++)
+    ms_example_clear (&ex[i]);
+  return ok && ms_store_add_canaries (s->store, rows, s->n_canaries, error);
+}
+
+static gboolean
+finish_run (Study *s, Run *r, GError **error)
+{
+  if ((s->spec->mia && !mia_run (s, r, error)) || !canary_run (s, r, error))
+    return FALSE;
   g_autofree char *finished = ms_store_now ();
   MsStoreRunUpdate u = { .set = MS_RUN_SET_STATUS | MS_RUN_SET_PROBE_SECONDS | MS_RUN_SET_FINISHED,
-                         .status = "done",
-                         .probe_seconds = (g_get_monotonic_time () - start) / 1e6,
+                         .status = "done", .probe_seconds = s->probe_seconds,
                          .finished = finished };
   return ms_store_update_run (s->store, r->id, &u, error);
 }
@@ -583,6 +773,7 @@ ms_study_run (const MsStudySpec *spec, MsStore *store, const MsStudyOptions *opt
                    s.base->cfg.vocab_size);
       goto out;
     }
+  make_canaries (&s);
   if (!ms_study_spec_make_synthetic (spec, error) || !prepare (&s, error))
     goto out;
   s.runs = expand_runs (spec, &s.n_runs);
@@ -636,7 +827,7 @@ ms_study_run (const MsStudySpec *spec, MsStore *store, const MsStudyOptions *opt
           if (!train_run (&s, r, &local))
             goto failed;
         }
-      if (!probe_run (&s, r, &local))
+      if (!probe_run (&s, r, &local) || !finish_run (&s, r, &local))
         goto failed;
       s.done_cost += r->cost;
       s.phase_cost = s.phase_from = 0;
@@ -661,6 +852,7 @@ out:
     for (int i = 0; i < spec->n_tasks; i++)
       task_data_clear (&s.td[i]);
   g_free (s.td);
+  free_canaries (&s);
   runs_free (s.runs, s.n_runs);
   g_clear_pointer (&s.gpt, ms_gpt_free);
   g_clear_pointer (&s.base, ms_checkpoint_free);

@@ -15,6 +15,11 @@ static const char *probe_keys[] = { "k", "n", "min_input", "target_max_new", "ba
                                     "train_samples", "heldout_samples", NULL };
 static const char *task_keys[] = { "train", "heldout", "template", "train_records", NULL };
 static const char *mixture_keys[] = { "strategy", "tasks", NULL };
+static const char *canary_keys[] = { "task", "count", "repeats", "digits", "candidates",
+                                     "prompt", "seed", NULL };
+static const char *analysis_keys[] = { "mia", "mia_k", "attention", "attention_maps", "sparse",
+                                       "sparse_layer", "sparse_atoms", "sparse_lambda",
+                                       "sparse_error", NULL };
 static const char *synthetic_keys[] = { "sparsity", "features", "lexicon", "active", "words",
                                         "seed", "train", "heldout", "template", NULL };
 
@@ -130,6 +135,9 @@ ms_study_spec_free (MsStudySpec *spec)
     }
   g_free (spec->mixtures);
   g_free (spec->synth_s);
+  g_free (spec->canary_task);
+  g_free (spec->canary_repeats);
+  g_free (spec->canary_prompt);
   g_free (spec);
 }
 
@@ -140,6 +148,92 @@ find_task (const MsStudySpec *spec, const char *name)
     if (strcmp (spec->tasks[i].name, name) == 0)
       return i;
   return -1;
+}
+
+static gboolean
+get_bool (GKeyFile *kf, const char *g, const char *k, gboolean *out, const char *path,
+          GError **error)
+{
+  if (!g_key_file_has_key (kf, g, k, NULL))
+    return TRUE;
+  g_autoptr (GError) local = NULL;
+  gboolean v = g_key_file_get_boolean (kf, g, k, &local);
+  if (local)
+    {
+      g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s: [%s] %s: expected true or false",
+                   path, g, k);
+      return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+load_canaries (GKeyFile *kf, MsStudySpec *spec, GError **error)
+{
+  const char *g = "canaries", *p = spec->path;
+  spec->canary_count = 4;
+  spec->canary_digits = 6;
+  spec->canary_candidates = 1000;
+  int seed = 7;
+  if (!check_keys (kf, g, canary_keys, p, error)
+      || !get_int (kf, g, "count", 1, &spec->canary_count, p, error)
+      || !get_int (kf, g, "digits", 1, &spec->canary_digits, p, error)
+      || !get_int (kf, g, "candidates", 2, &spec->canary_candidates, p, error)
+      || !get_int (kf, g, "seed", 0, &seed, p, error))
+    return FALSE;
+  spec->canary_seed = seed;
+  spec->canary_task = get_string (kf, g, "task");
+  spec->canary_prompt = get_string (kf, g, "prompt");
+  if (spec->canary_prompt == NULL)
+    spec->canary_prompt = g_strdup ("The secret number is");
+  if (spec->canary_digits > 15)
+    {
+      g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s: [canaries] digits: at most 15", p);
+      return FALSE;
+    }
+  g_auto (GStrv) list = get_list (kf, g, "repeats");
+  spec->n_canary_repeats = list ? g_strv_length (list) : 3;
+  spec->canary_repeats = g_new (int, MAX (spec->n_canary_repeats, 1));
+  for (int i = 0; i < spec->n_canary_repeats; i++)
+    {
+      guint64 v = (guint64[]) { 1, 4, 16 }[MIN (i, 2)];
+      if (list && !g_ascii_string_to_unsigned (list[i], 10, 1, 100000, &v, NULL))
+        {
+          g_set_error (error, MS_ERROR, MS_ERROR_FORMAT,
+                       "%s: [canaries] repeats: '%s' is not a positive integer", p, list[i]);
+          return FALSE;
+        }
+      spec->canary_repeats[i] = v;
+    }
+  return TRUE;
+}
+
+static gboolean
+load_analysis (GKeyFile *kf, MsStudySpec *spec, GError **error)
+{
+  const char *g = "analysis", *p = spec->path;
+  spec->mia = TRUE;
+  spec->mia_k = 0.2;
+  spec->attention = TRUE;
+  spec->attention_maps = 2;
+  spec->sparse = FALSE;
+  spec->sparse_layer = -1;
+  spec->sparse_atoms = 512;
+  spec->sparse_lambda = 0.1;
+  spec->sparse_error = 0.2;
+  if (!g_key_file_has_group (kf, g))
+    return TRUE;
+  return check_keys (kf, g, analysis_keys, p, error)
+         && get_bool (kf, g, "mia", &spec->mia, p, error)
+         && get_double (kf, g, "mia_k", 0.001, &spec->mia_k, p, error)
+         && get_bool (kf, g, "attention", &spec->attention, p, error)
+         && get_int (kf, g, "attention_maps", 0, &spec->attention_maps, p, error)
+         && get_bool (kf, g, "sparse", &spec->sparse, p, error)
+         && get_int (kf, g, "sparse_layer", -1, &spec->sparse_layer, p, error)
+         && get_int (kf, g, "sparse_atoms", 2, &spec->sparse_atoms, p, error)
+         && get_double (kf, g, "sparse_lambda", 0, &spec->sparse_lambda, p, error)
+         && get_double (kf, g, "sparse_error", 0.001, &spec->sparse_error, p, error);
 }
 
 static gboolean
@@ -339,6 +433,10 @@ ms_study_spec_load (const char *path, GError **error)
           || !get_int (kf, "probe", "heldout_samples", 0, &spec->probe_heldout, p, error)))
     return NULL;
 
+  if (!load_analysis (kf, spec, error)
+      || (g_key_file_has_group (kf, "canaries") && !load_canaries (kf, spec, error)))
+    return NULL;
+
   /* The synthetic family first: its tasks come before the others. */
   if (g_key_file_has_group (kf, "synthetic") && !load_synthetic (kf, spec, train_records, error))
     return NULL;
@@ -383,11 +481,11 @@ ms_study_spec_load (const char *path, GError **error)
           ok = check_keys (kf, *g, mixture_keys, p, error);
         }
       else if (!g_strv_contains ((const char *[]) { "study", "finetune", "probe", "synthetic",
-                                                    NULL }, *g))
+                                                    "canaries", "analysis", NULL }, *g))
         {
           g_set_error (error, MS_ERROR, MS_ERROR_FORMAT,
-                       "%s: unknown group [%s] (expected study, finetune, probe, synthetic, "
-                       "task:NAME, mixture:NAME)", p, *g);
+                       "%s: unknown group [%s] (expected study, finetune, probe, analysis, "
+                       "canaries, synthetic, task:NAME, mixture:NAME)", p, *g);
           ok = FALSE;
         }
     }
@@ -409,6 +507,18 @@ ms_study_spec_load (const char *path, GError **error)
                      spec->tasks[i].name);
         return NULL;
       }
+  if (g_key_file_has_group (kf, "canaries"))
+    {
+      if (spec->canary_task == NULL)
+        spec->canary_task = g_strdup (spec->tasks[spec->n_synth < spec->n_tasks
+                                                  ? spec->n_synth : 0].name);
+      if (find_task (spec, spec->canary_task) < 0)
+        {
+          g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s: [canaries] task: unknown task '%s'",
+                       p, spec->canary_task);
+          return NULL;
+        }
+    }
   for (int m = 0; m < spec->n_mixtures; m++)
     {
       MsStudyMixture *mx = &spec->mixtures[m];
@@ -483,6 +593,40 @@ ms_study_spec_settings_json (const MsStudySpec *s)
       INT ("active", s->synth.active);
       INT ("words", s->synth.words);
       INT ("seed", (gint64) s->synth.seed);
+      json_builder_end_object (b);
+    }
+  json_builder_set_member_name (b, "analysis");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "mia");
+  json_builder_add_boolean_value (b, s->mia);
+  NUM ("mia_k", s->mia_k);
+  json_builder_set_member_name (b, "attention");
+  json_builder_add_boolean_value (b, s->attention);
+  json_builder_set_member_name (b, "sparse");
+  json_builder_add_boolean_value (b, s->sparse);
+  if (s->sparse)
+    {
+      INT ("sparse_layer", s->sparse_layer);
+      INT ("sparse_atoms", s->sparse_atoms);
+      NUM ("sparse_lambda", s->sparse_lambda);
+      NUM ("sparse_error", s->sparse_error);
+    }
+  json_builder_end_object (b);
+  if (s->canary_task)
+    {
+      json_builder_set_member_name (b, "canaries");
+      json_builder_begin_object (b);
+      STR ("task", s->canary_task);
+      INT ("count", s->canary_count);
+      json_builder_set_member_name (b, "repeats");
+      json_builder_begin_array (b);
+      for (int i = 0; i < s->n_canary_repeats; i++)
+        json_builder_add_int_value (b, s->canary_repeats[i]);
+      json_builder_end_array (b);
+      INT ("digits", s->canary_digits);
+      INT ("candidates", s->canary_candidates);
+      STR ("prompt", s->canary_prompt);
+      INT ("seed", (gint64) s->canary_seed);
       json_builder_end_object (b);
     }
   STR ("base", s->base_model);

@@ -37,6 +37,25 @@ typedef struct {
   int *synth_s;              /* (n_synth) support sizes: tasks "synth-sS" */
   int n_synth;
   int synth_train, synth_heldout;
+  /* [canaries]: secrets added to one task's training data with repeat counts. */
+  char *canary_task;         /* NULL: no canaries */
+  int canary_count;          /* canaries per repeat count */
+  int *canary_repeats;
+  int n_canary_repeats;
+  int canary_digits;         /* the secret: this many random digits */
+  int canary_candidates;     /* sampled candidates for the exposure */
+  char *canary_prompt;
+  guint64 canary_seed;
+  /* [analysis]: which analyses run after probing. */
+  gboolean mia;
+  double mia_k;              /* Min-K%'s fraction */
+  gboolean attention;
+  int attention_maps;        /* full attention maps stored per task and run */
+  gboolean sparse;
+  int sparse_layer;          /* -1: the last layer */
+  int sparse_atoms;
+  double sparse_lambda;
+  double sparse_error;       /* the fixed relative error of "atoms at fixed error" */
   int probe_train;           /* training samples probed per task (the first ones trained on) */
   int probe_heldout;         /* held-out samples probed per task */
 } MsStudySpec;

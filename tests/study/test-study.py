@@ -35,7 +35,12 @@ def study(store, spec=QUICK, kill=None):
 
 def rows(store):
     db = sqlite3.connect(store)
-    return db.execute(
+    extra = db.execute("SELECT r.name, s.record_id, m.loss, m.min_k FROM mia m JOIN runs r "
+                       "ON r.id = m.run_id JOIN samples s ON s.id = m.sample_id "
+                       "ORDER BY r.name, s.id").fetchall()
+    extra += db.execute("SELECT r.name, c.canary, c.nll, c.rank FROM canaries c JOIN runs r "
+                        "ON r.id = c.run_id ORDER BY r.name, c.canary").fetchall()
+    return extra + db.execute(
         "SELECT r.name, s.record_id, s.split, g.probe, g.text, hex(g.tokens), sc.exact, "
         "sc.token_match, sc.lcs_chars, sc.rouge_l, sc.bleu, sc.align_gen_cov, sc.paraphrase, "
         "sc.idea FROM generations g JOIN runs r ON r.id = g.run_id JOIN samples s "
@@ -67,6 +72,15 @@ try:
     check(short == 0, "no input probe of a sample shorter than k + n")
     curves = db.execute("SELECT count(*) FROM curves").fetchone()[0]
     check(curves > 0, "training curves are stored")
+    mia = db.execute("SELECT count(*) FROM mia m JOIN runs r ON r.id = m.run_id "
+                     "WHERE r.name = 'base'").fetchone()[0]
+    samples = db.execute("SELECT count(*) FROM samples").fetchone()[0]
+    check(mia == samples, "membership scores of every sample under the base model (%d of %d)"
+          % (mia, samples))
+    canaries = dict(db.execute("SELECT r.name, count(*) FROM canaries c JOIN runs r "
+                               "ON r.id = c.run_id GROUP BY r.name").fetchall())
+    check(canaries == {"base": 4, "single/summarization/s1": 4, "mix/both/s1": 4},
+          "canary exposures for the runs trained on the canary task and the base (%s)" % canaries)
     again = study(a)
     check(again.returncode == 0 and "already done" in again.stderr,
           "a second run of the spec skips what is done")
