@@ -12,8 +12,8 @@
 
 /* ---- Owned memory --------------------------------------------------------------------------- */
 
-static MsFigure *
-fig_new (char *id, char *title, MsPlotKind kind, double width, double height)
+MsFigure *
+ms_fig_new (char *id, char *title, MsPlotKind kind, double width, double height)
 {
   MsFigure *f = g_new0 (MsFigure, 1);
   f->owned = g_ptr_array_new_with_free_func (g_free);
@@ -36,47 +36,44 @@ ms_figure_free (MsFigure *f)
   g_free (f);
 }
 
-static gpointer
-own (MsFigure *f, gpointer p)
+gpointer
+ms_fig_own (MsFigure *f, gpointer p)
 {
   g_ptr_array_add (f->owned, p);
   return p;
 }
 
-static double *
-own_doubles (MsFigure *f, gsize n)
+double *
+ms_fig_doubles (MsFigure *f, gsize n)
 {
-  double *v = own (f, g_new (double, MAX (n, 1)));
+  double *v = ms_fig_own (f, g_new (double, MAX (n, 1)));
   for (gsize i = 0; i < MAX (n, 1); i++)
     v[i] = NAN;
   return v;
 }
 
-static const char **
-own_strings (MsFigure *f, gsize n)
+const char **
+ms_fig_strings (MsFigure *f, gsize n)
 {
-  return own (f, g_new0 (const char *, MAX (n, 1)));
+  return ms_fig_own (f, g_new0 (const char *, MAX (n, 1)));
 }
 
-static const char *
-own_printf (MsFigure *f, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static const char *
-own_printf (MsFigure *f, const char *format, ...)
+const char *
+ms_fig_printf (MsFigure *f, const char *format, ...)
 {
   va_list ap;
   va_start (ap, format);
   char *s = g_strdup_vprintf (format, ap);
   va_end (ap);
-  return own (f, s);
+  return ms_fig_own (f, s);
 }
 
 static const char **
 task_names (MsFigure *f, const MsStudyTable *t)
 {
-  const char **names = own_strings (f, t->n_tasks);
+  const char **names = ms_fig_strings (f, t->n_tasks);
   for (int k = 0; k < t->n_tasks; k++)
-    names[k] = own (f, g_strdup (t->tasks[k].name));
+    names[k] = ms_fig_own (f, g_strdup (t->tasks[k].name));
   return names;
 }
 
@@ -84,12 +81,12 @@ task_names (MsFigure *f, const MsStudyTable *t)
 static const char **
 eligible_notes (MsFigure *f, const MsStudyTable *t, int probe)
 {
-  const char **notes = own_strings (f, t->n_tasks);
+  const char **notes = ms_fig_strings (f, t->n_tasks);
   for (int k = 0; k < t->n_tasks; k++)
     {
       gint64 n = t->tasks[k].eligible[probe][MS_SPLIT_TRAIN];
-      notes[k] = n > 0 ? own_printf (f, "n=%" G_GINT64_FORMAT, n)
-                       : own_printf (f, "%s", _("n=0"));
+      notes[k] = n > 0 ? ms_fig_printf (f, "n=%" G_GINT64_FORMAT, n)
+                       : ms_fig_printf (f, "%s", _("n=0"));
     }
   return notes;
 }
@@ -130,16 +127,16 @@ static MsBarChart *
 group_bars (MsFigure *f, const MsStudyTable *t, int probe, MsMeasure m, Show show,
             gboolean skip_base)
 {
-  MsBarChart *c = own (f, g_new0 (MsBarChart, 1));
-  MsBarSeries *series = own (f, g_new0 (MsBarSeries, MAX (t->n_groups, 1)));
+  MsBarChart *c = ms_fig_own (f, g_new0 (MsBarChart, 1));
+  MsBarSeries *series = ms_fig_own (f, g_new0 (MsBarSeries, MAX (t->n_groups, 1)));
   int ns = 0;
   for (int g = 0; g < t->n_groups; g++)
     {
       const MsStudyGroup *gr = &t->groups[g];
       if ((skip_base && gr->kind == MS_GROUP_BASE) || gr->n_runs == 0)
         continue;
-      double *v = own_doubles (f, t->n_tasks), *lo = own_doubles (f, t->n_tasks);
-      double *hi = own_doubles (f, t->n_tasks);
+      double *v = ms_fig_doubles (f, t->n_tasks), *lo = ms_fig_doubles (f, t->n_tasks);
+      double *hi = ms_fig_doubles (f, t->n_tasks);
       for (int k = 0; k < t->n_tasks; k++)
         {
           const MsStudyRow *r = ms_study_table_row (t, k, g, probe, m);
@@ -153,7 +150,7 @@ group_bars (MsFigure *f, const MsStudyTable *t, int probe, MsMeasure m, Show sho
         }
       series[ns++] = (MsBarSeries) {
         .name = gr->kind == MS_GROUP_BASE && show == SHOW_TRAIN
-                ? own_printf (f, "%s", _("Base model (control)")) : gr->label,
+                ? ms_fig_printf (f, "%s", _("Base model (control)")) : gr->label,
         .values = v, .lower = lo, .upper = hi, .color = group_color (t, g),
         .control = gr->kind == MS_GROUP_BASE,
       };
@@ -189,18 +186,18 @@ ms_figure_main (const MsStudyTable *t, int probe)
                                         MS_MEASURE_PARAPHRASE, MS_MEASURE_ANY,
                                         MS_MEASURE_TOKEN_MATCH, MS_MEASURE_ROUGE_L };
   const int np = G_N_ELEMENTS (measures);
-  MsFigure *f = fig_new (g_strdup_printf ("main-%s", ms_study_probe_name (probe)),
+  MsFigure *f = ms_fig_new (g_strdup_printf ("main-%s", ms_study_probe_name (probe)),
                          g_strdup_printf (_("Memorization of training samples per task, %s"),
                                           probe_title (probe)),
                          MS_PLOT_PANELS, 1100, 1000);
-  MsPlotPanel *panels = own (f, g_new0 (MsPlotPanel, np));
+  MsPlotPanel *panels = ms_fig_own (f, g_new0 (MsPlotPanel, np));
   for (int i = 0; i < np; i++)
     {
       MsBarChart *c = group_bars (f, t, probe, measures[i], SHOW_TRAIN, FALSE);
       c->title = ms_measure_label (measures[i]);
       panels[i] = (MsPlotPanel) { MS_PLOT_BARS, c };
     }
-  MsPanelFigure *pf = own (f, g_new0 (MsPanelFigure, 1));
+  MsPanelFigure *pf = ms_fig_own (f, g_new0 (MsPanelFigure, 1));
   *pf = (MsPanelFigure) { .title = f->title, .panels = panels, .n_panels = np,
                           .n_columns = 2 };
   f->chart = pf;
@@ -215,23 +212,23 @@ ms_figure_corrected (const MsStudyTable *t, int probe)
   static const MsMeasure measures[] = { MS_MEASURE_EXACT, MS_MEASURE_VERBATIM, MS_MEASURE_ANY,
                                         MS_MEASURE_TOKEN_MATCH };
   const int nm = G_N_ELEMENTS (measures);
-  MsFigure *f = fig_new (g_strdup_printf ("corrected-%s", ms_study_probe_name (probe)),
+  MsFigure *f = ms_fig_new (g_strdup_printf ("corrected-%s", ms_study_probe_name (probe)),
                          g_strdup_printf (_("Above the controls: training minus held-out "
                                             "samples (left) and minus the base model (right), "
                                             "%s"), probe_title (probe)),
                          MS_PLOT_PANELS, 1100, 1300);
   /* A row per measure, so that the two corrections of a measure sit side by side. */
-  MsPlotPanel *panels = own (f, g_new0 (MsPlotPanel, 2 * nm));
+  MsPlotPanel *panels = ms_fig_own (f, g_new0 (MsPlotPanel, 2 * nm));
   for (int i = 0; i < nm; i++)
     for (int col = 0; col < 2; col++)
       {
         Show show = col == 0 ? SHOW_MINUS_HELDOUT : SHOW_MINUS_BASE;
         MsBarChart *c = group_bars (f, t, probe, measures[i], show, col == 1);
-        c->title = own_printf (f, col == 0 ? _("%s − held-out") : _("%s − base model"),
+        c->title = ms_fig_printf (f, col == 0 ? _("%s − held-out") : _("%s − base model"),
                                ms_measure_label (measures[i]));
         panels[2 * i + col] = (MsPlotPanel) { MS_PLOT_BARS, c };
       }
-  MsPanelFigure *pf = own (f, g_new0 (MsPanelFigure, 1));
+  MsPanelFigure *pf = ms_fig_own (f, g_new0 (MsPanelFigure, 1));
   *pf = (MsPanelFigure) { .title = f->title, .panels = panels, .n_panels = 2 * nm,
                           .n_columns = 2 };
   f->chart = pf;
@@ -244,14 +241,14 @@ static const char *
 bin_label (MsFigure *f, gint64 lo, gint64 hi)
 {
   if (lo == hi)
-    return own_printf (f, "%" G_GINT64_FORMAT, lo);
-  return own_printf (f, "%" G_GINT64_FORMAT "–%" G_GINT64_FORMAT, lo, hi);
+    return ms_fig_printf (f, "%" G_GINT64_FORMAT, lo);
+  return ms_fig_printf (f, "%" G_GINT64_FORMAT "–%" G_GINT64_FORMAT, lo, hi);
 }
 
 MsFigure *
 ms_figure_length (const MsStudyTable *t, int probe, MsMeasure m)
 {
-  MsFigure *f = fig_new (g_strdup_printf ("length-%s", ms_study_probe_name (probe)),
+  MsFigure *f = ms_fig_new (g_strdup_printf ("length-%s", ms_study_probe_name (probe)),
                          g_strdup_printf (_("Is it the output length? %s of single-task runs, "
                                             "%s"), ms_measure_label (m), probe_title (probe)),
                          MS_PLOT_PANELS, 1200, 520);
@@ -269,10 +266,10 @@ ms_figure_length (const MsStudyTable *t, int probe, MsMeasure m)
         g_array_insert_val (keys, j, b->lo);
     }
   int nb = (int) keys->len;
-  MsBarChart *left = own (f, g_new0 (MsBarChart, 1));
-  const char **cats = own_strings (f, nb);
+  MsBarChart *left = ms_fig_own (f, g_new0 (MsBarChart, 1));
+  const char **cats = ms_fig_strings (f, nb);
   /* A series per task with data; a task keeps its colour whichever tasks have data. */
-  MsBarSeries *series = own (f, g_new0 (MsBarSeries, MAX (t->n_tasks, 1)));
+  MsBarSeries *series = ms_fig_own (f, g_new0 (MsBarSeries, MAX (t->n_tasks, 1)));
   g_autofree int *slot = g_new (int, MAX (t->n_tasks, 1));
   int ns = 0;
   for (int k = 0; k < t->n_tasks; k++)
@@ -285,10 +282,10 @@ ms_figure_length (const MsStudyTable *t, int probe, MsMeasure m)
             slot[k] = ns++;
         }
       if (slot[k] >= 0)
-        series[slot[k]] = (MsBarSeries) { .name = own (f, g_strdup (t->tasks[k].name)),
-                                          .values = own_doubles (f, nb),
-                                          .lower = own_doubles (f, nb),
-                                          .upper = own_doubles (f, nb), .color = 1 + k % 7 };
+        series[slot[k]] = (MsBarSeries) { .name = ms_fig_own (f, g_strdup (t->tasks[k].name)),
+                                          .values = ms_fig_doubles (f, nb),
+                                          .lower = ms_fig_doubles (f, nb),
+                                          .upper = ms_fig_doubles (f, nb), .color = 1 + k % 7 };
     }
   for (guint i = 0; i < t->bins->len; i++)
     {
@@ -312,18 +309,18 @@ ms_figure_length (const MsStudyTable *t, int probe, MsMeasure m)
 
   /* Right: each task minus the reference task, raw and matched on length. */
   int ref = t->reference[probe];
-  MsBarChart *right = own (f, g_new0 (MsBarChart, 1));
-  const char **rcats = own_strings (f, t->n_tasks), **notes = own_strings (f, t->n_tasks);
-  double *raw = own_doubles (f, t->n_tasks), *raw_lo = own_doubles (f, t->n_tasks);
-  double *raw_hi = own_doubles (f, t->n_tasks), *mat = own_doubles (f, t->n_tasks);
-  double *mat_lo = own_doubles (f, t->n_tasks), *mat_hi = own_doubles (f, t->n_tasks);
+  MsBarChart *right = ms_fig_own (f, g_new0 (MsBarChart, 1));
+  const char **rcats = ms_fig_strings (f, t->n_tasks), **notes = ms_fig_strings (f, t->n_tasks);
+  double *raw = ms_fig_doubles (f, t->n_tasks), *raw_lo = ms_fig_doubles (f, t->n_tasks);
+  double *raw_hi = ms_fig_doubles (f, t->n_tasks), *mat = ms_fig_doubles (f, t->n_tasks);
+  double *mat_lo = ms_fig_doubles (f, t->n_tasks), *mat_hi = ms_fig_doubles (f, t->n_tasks);
   int nc = 0;
   for (int k = 0; ref >= 0 && k < t->n_tasks; k++)
     {
       const MsStudyMatch *mt = ms_study_table_match (t, probe, m, k);
       if (k == ref || mt->status == MS_MATCH_NO_DATA)
         continue;
-      rcats[nc] = own (f, g_strdup (t->tasks[k].name));
+      rcats[nc] = ms_fig_own (f, g_strdup (t->tasks[k].name));
       raw[nc] = mt->raw_diff.estimate;
       raw_lo[nc] = mt->raw_diff.lower;
       raw_hi[nc] = mt->raw_diff.upper;
@@ -332,7 +329,7 @@ ms_figure_length (const MsStudyTable *t, int probe, MsMeasure m)
           mat[nc] = mt->matched.diff.estimate;
           mat_lo[nc] = mt->matched.diff.lower;
           mat_hi[nc] = mt->matched.diff.upper;
-          notes[nc] = own_printf (f, ngettext ("%zu bin, n=%zu", "%zu bins, n=%zu",
+          notes[nc] = ms_fig_printf (f, ngettext ("%zu bin, n=%zu", "%zu bins, n=%zu",
                                                mt->matched.n_bins),
                                   mt->matched.n_bins, mt->matched.n_a);
         }
@@ -340,21 +337,21 @@ ms_figure_length (const MsStudyTable *t, int probe, MsMeasure m)
         notes[nc] = _("no overlap");
       nc++;
     }
-  MsBarSeries *rs = own (f, g_new0 (MsBarSeries, 2));
+  MsBarSeries *rs = ms_fig_own (f, g_new0 (MsBarSeries, 2));
   rs[0] = (MsBarSeries) { .name = _("Raw difference"), .values = raw, .lower = raw_lo,
                           .upper = raw_hi, .color = COLOR_BASE, .control = TRUE };
   rs[1] = (MsBarSeries) { .name = _("Length-matched difference"), .values = mat,
                           .lower = mat_lo, .upper = mat_hi, .color = COLOR_BASE };
   *right = (MsBarChart) {
-    .title = ref >= 0 ? own_printf (f, _("Minus the reference task “%s”"), t->tasks[ref].name)
+    .title = ref >= 0 ? ms_fig_printf (f, _("Minus the reference task “%s”"), t->tasks[ref].name)
                       : _("Minus the reference task"),
     .y_label = _("Difference"), .categories = rcats, .annotations = notes, .n_categories = nc,
     .series = rs, .n_series = 2, .format = measure_format (m), .has_reference = TRUE,
   };
-  MsPlotPanel *panels = own (f, g_new0 (MsPlotPanel, 2));
+  MsPlotPanel *panels = ms_fig_own (f, g_new0 (MsPlotPanel, 2));
   panels[0] = (MsPlotPanel) { MS_PLOT_BARS, left };
   panels[1] = (MsPlotPanel) { MS_PLOT_BARS, right };
-  MsPanelFigure *pf = own (f, g_new0 (MsPanelFigure, 1));
+  MsPanelFigure *pf = ms_fig_own (f, g_new0 (MsPanelFigure, 1));
   *pf = (MsPanelFigure) { .title = f->title, .panels = panels, .n_panels = 2, .n_columns = 2,
                           .own_legends = TRUE };
   f->chart = pf;
@@ -367,16 +364,16 @@ MsFigure *
 ms_figure_distribution (const MsStudyTable *t, int probe)
 {
   static const MsMeasure measures[] = { MS_MEASURE_TOKEN_MATCH, MS_MEASURE_LCS_CHARS };
-  MsFigure *f = fig_new (g_strdup_printf ("distribution-%s", ms_study_probe_name (probe)),
+  MsFigure *f = ms_fig_new (g_strdup_printf ("distribution-%s", ms_study_probe_name (probe)),
                          g_strdup_printf (_("Per-sample scores of single-task runs, training "
                                             "against held-out samples, %s"),
                                           probe_title (probe)),
                          MS_PLOT_PANELS, 1200, MAX (440, 120 + 50 * t->n_tasks));
   int single = ms_study_table_group_of_kind (t, MS_GROUP_SINGLE);
-  MsPlotPanel *panels = own (f, g_new0 (MsPlotPanel, 2));
+  MsPlotPanel *panels = ms_fig_own (f, g_new0 (MsPlotPanel, 2));
   for (int i = 0; i < 2; i++)
     {
-      MsDistGroup *groups = own (f, g_new0 (MsDistGroup, MAX (2 * t->n_tasks, 1)));
+      MsDistGroup *groups = ms_fig_own (f, g_new0 (MsDistGroup, MAX (2 * t->n_tasks, 1)));
       int ng = 0;
       for (int k = 0; k < t->n_tasks; k++)
         for (int s = 0; s < MS_N_SPLITS; s++)
@@ -386,13 +383,13 @@ ms_figure_distribution (const MsStudyTable *t, int probe)
             if (n == 0)
               continue;
             groups[ng++] = (MsDistGroup) {
-              .name = own_printf (f, s == MS_SPLIT_TRAIN ? _("%s · train") : _("%s · held-out"),
+              .name = ms_fig_printf (f, s == MS_SPLIT_TRAIN ? _("%s · train") : _("%s · held-out"),
                                   t->tasks[k].name),
-              .values = own (f, g_memdup2 (v, n * sizeof (double))), .n = (int) n,
+              .values = ms_fig_own (f, g_memdup2 (v, n * sizeof (double))), .n = (int) n,
               .color = s == MS_SPLIT_TRAIN ? COLOR_SINGLE : COLOR_BASE,
             };
           }
-      MsDistChart *c = own (f, g_new0 (MsDistChart, 1));
+      MsDistChart *c = ms_fig_own (f, g_new0 (MsDistChart, 1));
       *c = (MsDistChart) { .title = ms_measure_label (measures[i]),
                            .value_label = measures[i] == MS_MEASURE_LCS_CHARS
                                           ? _("Characters") : _("Score"),
@@ -401,7 +398,7 @@ ms_figure_distribution (const MsStudyTable *t, int probe)
                            .horizontal = TRUE, .format = measure_format (measures[i]) };
       panels[i] = (MsPlotPanel) { MS_PLOT_DIST, c };
     }
-  MsPanelFigure *pf = own (f, g_new0 (MsPanelFigure, 1));
+  MsPanelFigure *pf = ms_fig_own (f, g_new0 (MsPanelFigure, 1));
   *pf = (MsPanelFigure) { .title = f->title, .panels = panels, .n_panels = 2, .n_columns = 2 };
   f->chart = pf;
   return f;
@@ -421,7 +418,7 @@ ms_figure_curves (MsStore *store, gint64 run_id, GError **error)
   g_autoptr (GPtrArray) tasks = ms_store_list_tasks (store, run->study_id, error);
   if (tasks == NULL)
     return NULL;
-  MsFigure *f = fig_new (g_strdup ("curves"),
+  MsFigure *f = ms_fig_new (g_strdup ("curves"),
                          g_strdup_printf (_("Loss of run “%s”"), run->name),
                          MS_PLOT_LINES, 800, 460);
   /* One series per (kind, task), in the order the store returns them (train first). */
@@ -437,7 +434,7 @@ ms_figure_curves (MsStore *store, gint64 run_id, GError **error)
         g_array_append_val (keys, key);
     }
   int ns = (int) keys->len;
-  MsLineSeries *series = own (f, g_new0 (MsLineSeries, MAX (ns, 1)));
+  MsLineSeries *series = ms_fig_own (f, g_new0 (MsLineSeries, MAX (ns, 1)));
   for (int j = 0; j < ns; j++)
     {
       gint64 key = g_array_index (keys, gint64, j), task_id = key / 2;
@@ -453,7 +450,7 @@ ms_figure_curves (MsStore *store, gint64 run_id, GError **error)
           const MsStoreCurvePoint *p = &g_array_index (pts, MsStoreCurvePoint, i);
           n += p->task_id * 2 + (strcmp (p->kind, "eval") == 0) == key;
         }
-      double *x = own_doubles (f, n), *y = own_doubles (f, n);
+      double *x = ms_fig_doubles (f, n), *y = ms_fig_doubles (f, n);
       int c = 0;
       for (guint i = 0; i < pts->len; i++)
         {
@@ -465,7 +462,7 @@ ms_figure_curves (MsStore *store, gint64 run_id, GError **error)
         }
       const char *name;
       if (task)
-        name = own_printf (f, eval ? _("%s, evaluation") : _("%s, training"), task);
+        name = ms_fig_printf (f, eval ? _("%s, evaluation") : _("%s, training"), task);
       else
         name = eval ? _("Evaluation") : _("Training");
       series[j] = (MsLineSeries) { .name = name, .x = x, .y = y, .n = n, .dashed = eval,
@@ -473,7 +470,7 @@ ms_figure_curves (MsStore *store, gint64 run_id, GError **error)
                                    .color = task ? 2 + (task_index - 1) % 6
                                                  : (eval ? 2 : COLOR_SINGLE) };
     }
-  MsLineChart *c = own (f, g_new0 (MsLineChart, 1));
+  MsLineChart *c = ms_fig_own (f, g_new0 (MsLineChart, 1));
   *c = (MsLineChart) { .title = f->title, .x_label = _("Step"),
                        .y_label = _("Cross-entropy (nats/token)"), .series = series,
                        .n_series = ns, .log_y = TRUE };

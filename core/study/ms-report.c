@@ -13,6 +13,9 @@
 #include "common/ms-atomic.h"
 #include "common/ms-error.h"
 #include "ms-config.h"
+#include "ms-report-private.h"
+#include "probe/ms-mia.h"
+#include "study/ms-analysis.h"
 #include "study/ms-report-private.h"
 
 void
@@ -326,6 +329,89 @@ write_text (const char *dir, const char *name, const char *text, GError **error)
   return ms_atomic_write (path, text, strlen (text), error);
 }
 
+/* Membership inference and canaries, when the study recorded them. */
+static gboolean
+analysis_sections (MsDoc *doc, const MsAnalysisTable *a, const char *figdir, gboolean dark,
+                   GError **error)
+{
+  if (a->mia->len > 0)
+    {
+      ms_doc_heading (doc, _("Membership inference"));
+      ms_doc_paragraph (doc, _("Can an attacker tell the training samples from held-out ones by "
+                               "the model's likelihood of them? ROC AUC of each signal, training "
+                               "(members) against held-out (non-members) samples of the same "
+                               "task, with a stratified bootstrap interval; 0.5 is chance. The "
+                               "base model saw neither, so its AUC measures how different the "
+                               "two splits are to begin with."));
+      const int signals[] = { MS_MIA_LOSS, MS_MIA_REFERENCE };
+      for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+        {
+          g_autoptr (MsFigure) f = ms_figure_mia_auc (a, signals[i]);
+          if (f && !save_figure (figdir, f, dark, error))
+            return FALSE;
+          if (f)
+            ms_doc_figure (doc, f->id, f->title, dark);
+        }
+      g_autoptr (MsFigure) roc = ms_figure_mia_roc (a, MS_MIA_REFERENCE);
+      if (roc && !save_figure (figdir, roc, dark, error))
+        return FALSE;
+      if (roc)
+        ms_doc_figure (doc, roc->id, roc->title, dark);
+      const char *header[] = { _("run"), _("task"), _("signal"), _("AUC"), _("TPR at 1% FPR"),
+                               _("members / non-members"), NULL };
+      ms_doc_table (doc, header);
+      for (guint i = 0; i < a->mia->len; i++)
+        {
+          const MsMiaResult *r = &g_array_index (a->mia, MsMiaResult, i);
+          g_autofree char *auc = g_strdup_printf ("%.3f [%.3f, %.3f]", r->auc, r->auc_lower,
+                                                  r->auc_upper);
+          g_autofree char *tpr = g_strdup_printf ("%.3f", r->tpr_at_1);
+          g_autofree char *n = g_strdup_printf ("%" G_GINT64_FORMAT " / %" G_GINT64_FORMAT,
+                                                r->n_members, r->n_nonmembers);
+          const char *row[] = { ((MsStoreRun *) a->table->runs->pdata[r->run])->name,
+                                a->table->tasks[r->task].name, ms_mia_signal_name (r->signal),
+                                auc, tpr, n, NULL };
+          ms_doc_row (doc, row);
+        }
+    }
+  if (a->canaries->len > 0)
+    {
+      ms_doc_heading (doc, _("Canaries"));
+      ms_doc_paragraph (doc, _("Random secrets were added to the training data of “%s” a "
+                               "chosen number of times (Carlini et al. 2019). Exposure = "
+                               "log2 (candidates) − log2 (rank of the secret among them by the "
+                               "model's likelihood): 0 means the model prefers it no more than "
+                               "a random candidate; the maximum means it ranks first. The rank "
+                               "is measured among sampled candidates, so it saturates (see the "
+                               "axis); the extrapolated column fits a normal distribution to the "
+                               "candidates' likelihoods, as Carlini et al. do."),
+                        a->canary_task ? a->canary_task : "?");
+      g_autoptr (MsFigure) f = ms_figure_canaries (a);
+      if (f && !save_figure (figdir, f, dark, error))
+        return FALSE;
+      if (f)
+        ms_doc_figure (doc, f->id, f->title, dark);
+      const char *header[] = { _("run"), _("repeats"), _("canaries"),
+                               _("exposure (sampled rank)"), _("exposure (extrapolated)"),
+                               _("maximum"), NULL };
+      ms_doc_table (doc, header);
+      for (guint i = 0; i < a->canaries->len; i++)
+        {
+          const MsCanaryResult *c = &g_array_index (a->canaries, MsCanaryResult, i);
+          g_autofree char *rep = g_strdup_printf ("%d", c->repeats);
+          g_autofree char *n = g_strdup_printf ("%d", c->n);
+          g_autofree char *e = g_strdup_printf ("%.2f [%.2f, %.2f]", c->exposure_mean,
+                                                c->exposure_min, c->exposure_max);
+          g_autofree char *en = g_strdup_printf ("%.2f", c->normal_mean);
+          g_autofree char *mx = g_strdup_printf ("%.1f", c->max_exposure);
+          const char *row[] = { ((MsStoreRun *) a->table->runs->pdata[c->run])->name, rep, n, e,
+                                en, mx, NULL };
+          ms_doc_row (doc, row);
+        }
+    }
+  return TRUE;
+}
+
 char *
 ms_report_findings_markdown (const MsStudyTable *t, int probe)
 {
@@ -406,6 +492,10 @@ ms_report_write (MsStore *store, const MsStudyTable *t, const MsReportOptions *o
         return FALSE;
     }
 
+  g_autoptr (MsAnalysisTable) analysis = ms_analysis_table_new (store, t, error);
+  if (analysis == NULL)
+    return FALSE;
+
   g_autofree char *title = g_strdup_printf (_("Memorization report: %s"), t->study->name);
   g_autoptr (MsDoc) doc = ms_doc_new (title);
   g_autofree char *now = ms_store_now ();
@@ -466,6 +556,9 @@ ms_report_write (MsStore *store, const MsStudyTable *t, const MsReportOptions *o
         }
     }
 
+  if (analysis && !analysis_sections (doc, analysis, figdir, opt->dark_figures, error))
+    return FALSE;
+
   ms_doc_heading (doc, _("Method"));
   ms_doc_item (doc, _("exact: the generation reproduces the whole reference (Carlini et al. "
                       "2022); token match: fraction of matching token positions (Biderman et "
@@ -484,7 +577,9 @@ ms_report_write (MsStore *store, const MsStudyTable *t, const MsReportOptions *o
   g_autofree char *md = ms_doc_markdown (doc);
   g_autofree char *html = ms_doc_html (doc);
   g_autofree char *json = ms_study_table_to_json (t);
-  if (!write_text (opt->out_dir, "results.json", json, error)
+  g_autofree char *ajson = analysis ? ms_analysis_table_to_json (analysis) : NULL;
+  if ((ajson && !write_text (opt->out_dir, "analysis.json", ajson, error))
+      || !write_text (opt->out_dir, "results.json", json, error)
       || !write_text (opt->out_dir, "report.md", md, error)
       || !write_text (opt->out_dir, "report.html", html, error))
     return FALSE;
