@@ -10,7 +10,7 @@ PACKAGES="
   ocl-icd-opencl-dev opencl-c-headers ocl-icd-libopencl1 pocl-opencl-icd clinfo
   libclblast-dev libopenblas-dev
   libglib2.0-dev libjson-glib-dev libsqlite3-dev zlib1g-dev
-  libcairo2-dev libpango1.0-dev libgtk-4-dev gettext desktop-file-utils
+  libcairo2-dev libpango1.0-dev libgtk-4-dev libadwaita-1-dev gettext desktop-file-utils
   xvfb xauth fonts-noto-cjk fonts-dejavu-core locales
   python3 python3-numpy python3-torch
 "

@@ -1,6 +1,7 @@
 /* memscope: measure memorization in fine-tuned language models. The entry point dispatches to
  * one subcommand per file (cmd-*.c). */
 #include <glib.h>
+#include <glib/gi18n.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,7 +26,18 @@ static const MsCommand commands[] = {
   { "results", "List what a results store holds: studies, runs, rates; SQL; CSV/JSON export",
     ms_cmd_results },
   { "report", "Write a study's report: figures, report.html/.md, results.json", ms_cmd_report },
+  { "gui", "Open the desktop app on a results store (memscope-gtk)", ms_cmd_gui },
 };
+
+/* The message catalogue: the build tree's po/ when this is the binary in the build tree. */
+static const char *
+locale_dir (void)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  if (self != NULL && g_str_has_prefix (self, MS_BUILD_ROOT "/"))
+    return MS_BUILD_LOCALEDIR;
+  return MS_LOCALEDIR;
+}
 
 static void
 usage (FILE *out)
@@ -42,6 +54,9 @@ main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
   setlocale (LC_NUMERIC, "C");  /* numbers in output are read by scripts */
+  bindtextdomain (GETTEXT_PACKAGE, locale_dir ());
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
       || strcmp (argv[1], "help") == 0)
     {

@@ -51,3 +51,4 @@ int ms_cmd_info (int argc, char **argv);
 int ms_cmd_tokenize (int argc, char **argv);
 int ms_cmd_results (int argc, char **argv);
 int ms_cmd_report (int argc, char **argv);
+int ms_cmd_gui (int argc, char **argv);
