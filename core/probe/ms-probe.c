@@ -72,8 +72,8 @@ decode (MsBpe *bpe, const gint32 *ids, int n, GError **error)
 gboolean
 ms_probe_run (MsGpt *gpt, MsBpe *bpe, const MsProbeItem *items, int n_items,
               const MsProbeConfig *cfg, MsProbeResultFunc on_result,
-              MsProbeProgressFunc progress, gpointer user, volatile gint *cancel,
-              GError **error)
+              MsProbeProgressFunc progress, gpointer user, const MsProbeObserver *observer,
+              volatile gint *cancel, GError **error)
 {
   int maxT = ms_gpt_config (gpt)->max_seq_len, eot = ms_bpe_eot (bpe);
   if (cfg->k < 1 || cfg->n < 1 || cfg->batch < 1 || cfg->target_max_new < 1)
@@ -150,7 +150,14 @@ ms_probe_run (MsGpt *gpt, MsBpe *bpe, const MsProbeItem *items, int n_items,
       MsGenerateOptions opt = { .max_new_tokens = max_new, .stop_tokens = &eot,
                                 .n_stop_tokens = eot >= 0 ? 1 : 0 };
       g_autofree int *out = g_new (int, (gsize) rows * max_new);
-      gboolean ok = ms_gpt_generate (gpt, rows, prompts, lens, &opt, out, out_lens, error);
+      g_autofree const MsProbeItem **batch = g_new (const MsProbeItem *, (gsize) MAX (rows, 1));
+      for (int r = 0; r < rows; r++)
+        batch[r] = sorted[start + r].item;
+      gboolean ok = (!observer || !observer->before
+                     || observer->before (observer->user, rows, batch, lens, error))
+                    && ms_gpt_generate (gpt, rows, prompts, lens, &opt, out, out_lens, error)
+                    && (!observer || !observer->after
+                        || observer->after (observer->user, rows, out_lens, error));
       for (int r = 0; r < rows; r++)
         g_clear_pointer (&owned[r], g_free);
       if (!ok)
@@ -173,8 +180,8 @@ ms_probe_run (MsGpt *gpt, MsBpe *bpe, const MsProbeItem *items, int n_items,
           g_autofree char *gen_text = ref_text ? decode (bpe, gen, gen_len, error) : NULL;
           if (gen_text == NULL)
             return FALSE;
-          MsProbeResult res = { item, sorted[start + r].prompt_len, ref, ref_len, gen, gen_len,
-                                ref_text, gen_text };
+          MsProbeResult res = { item, r, sorted[start + r].prompt_len, ref, ref_len, gen,
+                                gen_len, ref_text, gen_text };
           if (!ms_sample_scores_compute (ref, ref_len, gen, gen_len, ref_text, -1, gen_text, -1,
                                          NULL, &res.scores, error)
               || !on_result (&res, user, error))

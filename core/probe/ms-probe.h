@@ -41,6 +41,7 @@ typedef struct {
 
 typedef struct {
   const MsProbeItem *item;
+  int row;                  /* its row in the generation batch (see MsProbeObserver) */
   int prompt_len;
   const gint32 *reference;  /* (ref_len) */
   int ref_len;
@@ -54,11 +55,23 @@ typedef struct {
 typedef gboolean (*MsProbeResultFunc) (const MsProbeResult *r, gpointer user, GError **error);
 typedef void (*MsProbeProgressFunc) (int done, int total, gpointer user);
 
+/* Sees each generation batch, for analyses that hook into the model: BEFORE gets the batch's
+ * rows (their items) and prompt lengths before the generation, AFTER the numbers of tokens
+ * generated per row, before the rows' results are handed on. Either may fail. */
+typedef struct {
+  gboolean (*before) (gpointer user, int B, const MsProbeItem *const *items, const int *lens,
+                      GError **error);
+  gboolean (*after) (gpointer user, int B, const int *out_lens, GError **error);
+  gpointer user;
+} MsProbeObserver;
+
 /* Probes every item (all must be eligible), calling ON_RESULT for each in an unspecified
- * order; ON_RESULT may fail, which stops the run. CANCEL (optional) stops between batches. */
+ * order; ON_RESULT may fail, which stops the run. OBSERVER (optional) sees each batch. CANCEL
+ * (optional) stops between batches. */
 gboolean ms_probe_run (MsGpt *gpt, MsBpe *bpe, const MsProbeItem *items, int n_items,
                        const MsProbeConfig *cfg, MsProbeResultFunc on_result,
-                       MsProbeProgressFunc progress, gpointer user, volatile gint *cancel,
+                       MsProbeProgressFunc progress, gpointer user,
+                       const MsProbeObserver *observer, volatile gint *cancel,
                        GError **error);
 
 G_END_DECLS

@@ -26,6 +26,10 @@ ms_analysis_table_free (MsAnalysisTable *a)
   g_clear_pointer (&a->mia, g_array_unref);
   g_clear_pointer (&a->canaries, g_array_unref);
   g_free (a->canary_task);
+  ms_why_free (a->attention);
+  ms_why_free (a->sparse);
+  g_free (a->head_rho);
+  g_free (a->sparse_run);
   g_free (a);
 }
 
@@ -226,14 +230,16 @@ load_canaries (MsAnalysisTable *a, MsStore *store, GError **error)
 }
 
 MsAnalysisTable *
-ms_analysis_table_new (MsStore *store, const MsStudyTable *table, GError **error)
+ms_analysis_table_new (MsStore *store, const MsStudyTable *table, int probe, GError **error)
 {
   g_autoptr (MsAnalysisTable) a = g_new0 (MsAnalysisTable, 1);
   a->table = table;
+  a->probe = probe >= 0 ? probe : ms_study_table_default_probe (table);
   a->mia = g_array_new (FALSE, TRUE, sizeof (MsMiaResult));
   g_array_set_clear_func (a->mia, mia_result_clear);
   a->canaries = g_array_new (FALSE, TRUE, sizeof (MsCanaryResult));
-  if (!load_mia (a, store, error) || !load_canaries (a, store, error))
+  if (!load_mia (a, store, error) || !load_canaries (a, store, error)
+      || !ms_analysis_load_why (a, store, error))
     return NULL;
   return g_steal_pointer (&a);
 }
@@ -480,6 +486,53 @@ ms_analysis_table_to_json (const MsAnalysisTable *a)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+  const MsWhy *whys[2] = { a->attention, a->sparse };
+  const char *keys[2] = { "attention", "sparse_codes" };
+  for (int wi = 0; wi < 2; wi++)
+    {
+      const MsWhy *w = whys[wi];
+      if (w == NULL)
+        continue;
+      json_builder_set_member_name (b, keys[wi]);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "measure");
+      json_builder_add_string_value (b, w->name);
+      json_builder_set_member_name (b, "probe");
+      json_builder_add_string_value (b, ms_study_probe_name (w->probe));
+      json_builder_set_member_name (b, "correlations");
+      json_builder_begin_array (b);
+      for (int k = -2; k < a->table->n_tasks; k++)
+        {
+          const MsWhyCorr *c = k == -2 ? &w->across : k == -1 ? &w->pooled : &w->within[k];
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "samples_of");
+          json_builder_add_string_value (b, k == -2 ? "across tasks" : k == -1 ? "pooled"
+                                                                          : a->table->tasks[k].name);
+          json_builder_set_member_name (b, "n");
+          json_builder_add_int_value (b, c->n);
+          if (c->defined)
+            {
+              json_builder_set_member_name (b, "spearman");
+              json_builder_add_double_value (b, c->spearman.r.estimate);
+              json_builder_set_member_name (b, "lower");
+              json_builder_add_double_value (b, c->spearman.r.lower);
+              json_builder_set_member_name (b, "upper");
+              json_builder_add_double_value (b, c->spearman.r.upper);
+              json_builder_set_member_name (b, "p_value");
+              json_builder_add_double_value (b, c->spearman.p_value);
+            }
+          if (k >= 0)
+            {
+              json_builder_set_member_name (b, "mean_measure");
+              json_builder_add_double_value (b, isfinite (w->tasks[k].measure) ? w->tasks[k].measure : 0);
+              json_builder_set_member_name (b, "mean_memorization");
+              json_builder_add_double_value (b, isfinite (w->tasks[k].memorization) ? w->tasks[k].memorization : 0);
+            }
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   return json_to_string (root, TRUE);

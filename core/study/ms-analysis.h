@@ -4,6 +4,7 @@
  * statistics and sparse codes against memorization. Charts for the report and the app. */
 #pragma once
 
+#include "analysis/ms-stats.h"
 #include "study/ms-figures.h"
 
 G_BEGIN_DECLS
@@ -29,14 +30,53 @@ typedef struct {
   double saturation;          /* what the sampled rank can show at most: log2 (space / candidates) */
 } MsCanaryResult;
 
+/* One per-sample measure (an attention statistic, or sparse-code density) against memorization
+ * (the token match of the report's probe) on the training samples of the single-task runs. */
+typedef struct {
+  int task;                   /* -1: every task's samples pooled */
+  gsize n;
+  MsCorrelation spearman;     /* with a paired bootstrap interval */
+  gboolean defined;
+} MsWhyCorr;
+
+/* Per task: the measure's and memorization's means (for the across-task comparison). */
+typedef struct {
+  double measure, memorization;
+  gsize n;
+} MsWhyTask;
+
+typedef struct {
+  const char *name;           /* "attention entropy", "active atoms at fixed error" */
+  int probe;
+  double *values, *memo;      /* (n) per sample */
+  int *task;                  /* (n) */
+  gsize n;
+  MsWhyCorr *within;          /* (n_tasks) */
+  MsWhyCorr pooled;
+  MsWhyTask *tasks;           /* (n_tasks) */
+  MsWhyCorr across;           /* Spearman over the task means (n = tasks with data) */
+} MsWhy;
+
 typedef struct {
   const MsStudyTable *table;
+  int probe;                  /* the probe the memorization measures come from */
   GArray *mia;                /* MsMiaResult */
   GArray *canaries;           /* MsCanaryResult */
   char *canary_task;
+  /* Attention: last layer, mean over heads, prompt positions; and per (layer, head) the pooled
+   * Spearman correlation of its entropy with memorization. */
+  MsWhy *attention;           /* NULL without attention statistics */
+  int n_layers, n_heads;
+  double *head_rho;           /* (n_layers, n_heads) */
+  /* Sparse codes: atoms needed for the fixed error, per sample (the run that codes every task
+   * with one dictionary: a mixture, else the base model). */
+  MsWhy *sparse;              /* NULL without sparse codes */
+  char *sparse_run;
 } MsAnalysisTable;
 
-MsAnalysisTable *ms_analysis_table_new (MsStore *store, const MsStudyTable *table,
+/* Reads the analyses of TABLE's study; PROBE (0 input, 1 target; -1: the table's default)
+ * picks the memorization measure the attention and sparse codes are set against. */
+MsAnalysisTable *ms_analysis_table_new (MsStore *store, const MsStudyTable *table, int probe,
                                         GError **error);
 void ms_analysis_table_free (MsAnalysisTable *a);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsAnalysisTable, ms_analysis_table_free)
@@ -48,6 +88,19 @@ MsFigure *ms_figure_mia_roc (const MsAnalysisTable *a, int signal);
 /* Canary exposure against repeat count, per run (NULL without canaries). */
 MsFigure *ms_figure_canaries (const MsAnalysisTable *a);
 
+/* Attention entropy of the last layer per task (distributions), entropy against memorization
+ * (scatter with Spearman's rho), and per layer and head the correlation (heatmap). */
+MsFigure *ms_figure_attention_tasks (const MsAnalysisTable *a);
+MsFigure *ms_figure_attention_scatter (const MsAnalysisTable *a);
+MsFigure *ms_figure_attention_heads (const MsAnalysisTable *a);
+/* Sparse-code density per task, and across tasks against memorization. */
+MsFigure *ms_figure_sparse_tasks (const MsAnalysisTable *a);
+MsFigure *ms_figure_sparse_scatter (const MsAnalysisTable *a);
+
 char *ms_analysis_table_to_json (const MsAnalysisTable *a);
+
+/* Internal: ms-analysis-why.c. */
+gboolean ms_analysis_load_why (MsAnalysisTable *a, MsStore *store, GError **error);
+void ms_why_free (MsWhy *w);
 
 G_END_DECLS

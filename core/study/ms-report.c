@@ -374,6 +374,69 @@ analysis_sections (MsDoc *doc, const MsAnalysisTable *a, const char *figdir, gbo
           ms_doc_row (doc, row);
         }
     }
+  const MsWhy *whys[2] = { a->attention, a->sparse };
+  for (int wi = 0; wi < 2; wi++)
+    {
+      const MsWhy *w = whys[wi];
+      if (w == NULL || w->n == 0)
+        continue;
+      if (wi == 0)
+        {
+          ms_doc_heading (doc, _("Attention and memorization"));
+          ms_doc_paragraph (doc, _("The paper found high-memorization tasks spreading their "
+                                   "attention more uniformly over the input, measured across "
+                                   "tasks only. Here each probed training sample's attention "
+                                   "over its prompt (last layer, normalized entropy averaged "
+                                   "over heads: 1 is uniform) is set against how much of it the "
+                                   "single-task model reproduced (token match of the %s probe): "
+                                   "within each task, over all samples, and across tasks (task "
+                                   "means)."), ms_study_probe_name (a->probe));
+        }
+      else
+        {
+          ms_doc_heading (doc, _("Sparse codes and memorization"));
+          ms_doc_paragraph (doc, _("The paper explains task disparity with sparse coding: tasks "
+                                   "whose outputs depend on many input features must encode "
+                                   "more of the input. Here a dictionary is learned on the "
+                                   "hidden states of the last layer (run %s, one dictionary for "
+                                   "every task), and each sample's mean hidden state is coded "
+                                   "with as few atoms as reach the fixed reconstruction error; "
+                                   "that density is set against memorization as above."),
+                            a->sparse_run);
+        }
+      g_autoptr (MsFigure) f1 = wi == 0 ? ms_figure_attention_tasks (a) : ms_figure_sparse_tasks (a);
+      g_autoptr (MsFigure) f2 = wi == 0 ? ms_figure_attention_scatter (a)
+                                        : ms_figure_sparse_scatter (a);
+      g_autoptr (MsFigure) f3 = wi == 0 ? ms_figure_attention_heads (a) : NULL;
+      MsFigure *figs[3] = { f1, f2, f3 };
+      for (int k = 0; k < 3; k++)
+        if (figs[k])
+          {
+            if (!save_figure (figdir, figs[k], dark, error))
+              return FALSE;
+            ms_doc_figure (doc, figs[k]->id, figs[k]->title, dark);
+          }
+      const char *header[] = { _("samples of"), _("n"),
+                               /* xgettext:no-c-format */
+                               _("Spearman ρ [95% interval]"),
+                               _("p (t approximation)"), NULL };
+      ms_doc_table (doc, header);
+      for (int k = -2; k < a->table->n_tasks; k++)
+        {
+          const MsWhyCorr *c = k == -2 ? &w->across : k == -1 ? &w->pooled : &w->within[k];
+          const char *who = k == -2 ? _("across tasks (task means)")
+                            : k == -1 ? _("all tasks pooled") : a->table->tasks[k].name;
+          g_autofree char *n = g_strdup_printf ("%zu", c->n);
+          g_autofree char *rho = c->defined
+            ? g_strdup_printf ("%+.2f [%+.2f, %+.2f]", c->spearman.r.estimate,
+                               c->spearman.r.lower, c->spearman.r.upper)
+            : g_strdup (_("n/a"));
+          g_autofree char *pv = c->defined ? g_strdup_printf ("%.3g", c->spearman.p_value)
+                                           : g_strdup (_("n/a"));
+          const char *row[] = { who, n, rho, pv, NULL };
+          ms_doc_row (doc, row);
+        }
+    }
   if (a->canaries->len > 0)
     {
       ms_doc_heading (doc, _("Canaries"));
@@ -492,7 +555,7 @@ ms_report_write (MsStore *store, const MsStudyTable *t, const MsReportOptions *o
         return FALSE;
     }
 
-  g_autoptr (MsAnalysisTable) analysis = ms_analysis_table_new (store, t, error);
+  g_autoptr (MsAnalysisTable) analysis = ms_analysis_table_new (store, t, probe, error);
   if (analysis == NULL)
     return FALSE;
 

@@ -8,6 +8,9 @@
 #include <signal.h>
 #include <string.h>
 
+#include "analysis/ms-attention.h"
+#include "analysis/ms-capture.h"
+#include "analysis/ms-sparse.h"
 #include "analysis/ms-stats.h"
 #include "model/ms-checkpoint.h"
 #include "probe/ms-mia.h"
@@ -523,7 +526,51 @@ typedef struct {
   const char *probe;
   int done, total;
   int stored;
+  /* Attention statistics of the batch in flight: (B, L, NH, phases, stats), (B, phases). */
+  MsAttentionStats *att;
+  float *att_means;
+  int *att_counts;
 } ProbeCtx;
+
+static gboolean
+before_batch (gpointer user, int B, const MsProbeItem *const *items, const int *lens,
+              GError **error)
+{
+  ProbeCtx *c = user;
+  return !c->att || ms_attention_stats_reset_lens (c->att, B, lens, error);
+}
+
+static gboolean
+after_batch (gpointer user, int B, const int *out_lens, GError **error)
+{
+  ProbeCtx *c = user;
+  return !c->att || ms_attention_stats_read (c->att, out_lens, c->att_means, c->att_counts, error);
+}
+
+/* The attention statistics of one probed row, as store rows. */
+static gboolean
+store_attention (ProbeCtx *c, int row, gint64 generation_id, GError **error)
+{
+  const MsGptConfig *cfg = ms_gpt_config (c->s->gpt);
+  int L = cfg->num_layers, NH = cfg->num_heads;
+  g_autofree MsStoreAttention *rows = g_new (MsStoreAttention, L * NH * MS_ATT_N_PHASES);
+  int n = 0;
+  for (int l = 0; l < L; l++)
+    for (int h = 0; h < NH; h++)
+      for (int ph = 0; ph < MS_ATT_N_PHASES; ph++)
+        {
+          int queries = c->att_counts[row * MS_ATT_N_PHASES + ph];
+          if (queries == 0)
+            continue;
+          const float *m = c->att_means + ((((gsize) row * L + l) * NH + h) * MS_ATT_N_PHASES + ph)
+                                          * MS_ATT_N_STATS;
+          rows[n++] = (MsStoreAttention) { generation_id, l, h,
+                                           ph == MS_ATT_PROMPT ? "prompt" : "generated",
+                                           m[MS_ATT_ENTROPY], m[MS_ATT_MAX], m[MS_ATT_TOPK],
+                                           m[MS_ATT_GINI], queries };
+        }
+  return ms_store_add_attention (c->s->store, rows, n, error);
+}
 
 static gboolean
 on_probe_result (const MsProbeResult *p, gpointer user, GError **error)
@@ -539,7 +586,8 @@ on_probe_result (const MsProbeResult *p, gpointer user, GError **error)
     { sc->exact, sc->token_match, sc->lcs_chars, sc->run.ref_start, sc->run.gen_start,
       sc->verbatim, sc->rouge_l_f1, sc->bleu, sc->align_gen_cov, sc->align_ref_cov,
       sc->paraphrase, sc->idea } };
-  if (ms_store_add_generation (s->store, &g, error) <= 0)
+  gint64 gen_id = ms_store_add_generation (s->store, &g, error);
+  if (gen_id <= 0 || (c->att && !store_attention (c, p->row, gen_id, error)))
     {
       ms_store_rollback (s->store);
       s->pending = 0;
@@ -610,13 +658,35 @@ probe_run (Study *s, Run *r, GError **error)
               }
         }
       ProbeCtx ctx = { s, r, probe, 0, items->len };
+      g_autoptr (MsAttentionStats) att = NULL;
+      g_autofree float *means = NULL;
+      g_autofree int *counts = NULL;
+      if (spec->attention)
+        {
+          const MsGptConfig *cfg = ms_gpt_config (s->gpt);
+          int B = spec->probe.batch;
+          if (!(att = ms_attention_stats_new (ms_gpt_device (s->gpt), B, cfg->num_layers,
+                                              cfg->num_heads, MS_ATT_TOP_K_DEFAULT, error)))
+            return FALSE;
+          means = g_new (float, (gsize) B * cfg->num_layers * cfg->num_heads * MS_ATT_N_PHASES
+                                * MS_ATT_N_STATS);
+          counts = g_new (int, B * MS_ATT_N_PHASES);
+          ctx.att = att;
+          ctx.att_means = means;
+          ctx.att_counts = counts;
+          MsGptHooks hooks = { 0 };
+          ms_attention_stats_hooks (att, &hooks);
+          ms_gpt_set_hooks (s->gpt, &hooks);
+        }
+      MsProbeObserver observer = { before_batch, after_batch, &ctx };
       s->phase = "probing";
       s->phase_cost = probe_cost (s, r) / 2;
       s->phase_from = train_cost (s, r) + k * s->phase_cost;
       s->pending = 0;
       gboolean ok = ms_probe_run (s->gpt, s->bpe, (MsProbeItem *) items->data, items->len,
                                   &spec->probe, on_probe_result, on_probe_progress, &ctx,
-                                  s->opt->cancel, error);
+                                  &observer, s->opt->cancel, error);
+      ms_gpt_set_hooks (s->gpt, NULL);
       if (s->pending > 0)
         {
           /* Keep what was probed before an error or a cancel, too. */
@@ -734,10 +804,118 @@ canary_run (Study *s, Run *r, GError **error)
   return ok && ms_store_add_canaries (s->store, rows, s->n_canaries, error);
 }
 
+/* Sparse codes of the run's hidden states: the prompts of every probed sample go through the
+ * model once (prefill only) while a hook keeps the mean residual stream of the chosen layer per
+ * sample; a dictionary is learned on those rows, then each row is coded at the study's L1
+ * weight and, separately, with as few atoms as reach the study's fixed relative error. */
+static gboolean
+sparse_run (Study *s, Run *r, GError **error)
+{
+  const MsStudySpec *spec = s->spec;
+  gint64 have = ms_store_count (s->store, "sparse", r->id, error);
+  if (have != 0)
+    return have > 0;
+  const MsGptConfig *cfg = ms_gpt_config (s->gpt);
+  int layer = spec->sparse_layer < 0 ? cfg->num_layers - 1
+                                     : MIN (spec->sparse_layer, cfg->num_layers - 1);
+  s->phase = "sparse codes";
+  emit (s, MS_STUDY_EVENT_MESSAGE, 0, 0, NAN, NAN, "sparse codes of the hidden states");
+  g_autoptr (GPtrArray) ex = g_ptr_array_new ();
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr (GArray) labels = g_array_new (FALSE, FALSE, sizeof (int));
+  for (int i = 0; i < r->n_tasks; i++)
+    {
+      TaskData *t = &s->td[r->tasks[i]];
+      GArray *sets[2] = { t->train_ex, t->heldout_ex };
+      gint64 *sids[2] = { t->train_ids, t->heldout_ids };
+      for (int j = 0; j < 2; j++)
+        for (guint e = 0; e < sets[j]->len; e++)
+          {
+            g_ptr_array_add (ex, &g_array_index (sets[j], MsExample, e));
+            int id = (int) sids[j][e];
+            g_array_append_val (ids, id);
+            g_array_append_val (labels, i);
+          }
+    }
+  int N = ex->len;
+  if (N < 2)
+    return TRUE;
+  g_autoptr (MsHiddenCapture) cap = ms_hidden_capture_new (ms_gpt_device (s->gpt), layer,
+                                                           MS_CAPTURE_MEAN, cfg->channels, error);
+  if (cap == NULL)
+    return FALSE;
+  MsGptHooks hooks = { .hidden_kind = MS_HIDDEN_RESIDUAL };
+  ms_hidden_capture_hooks (cap, &hooks);
+  ms_gpt_set_hooks (s->gpt, &hooks);
+  int B = spec->probe.batch;
+  gboolean ok = TRUE;
+  for (int start = 0; ok && start < N; start += B)
+    {
+      int rows = MIN (B, N - start), Tp = 0;
+      g_autofree int *lens = g_new (int, rows);
+      for (int b = 0; b < rows; b++)
+        {
+          const MsExample *e = ex->pdata[start + b];
+          lens[b] = e->prompt_len;
+          Tp = MAX (Tp, lens[b]);
+        }
+      g_autofree int *tokens = g_new0 (int, (gsize) rows * Tp);
+      g_autofree int *starts = g_new (int, rows);
+      for (int b = 0; b < rows; b++)
+        {
+          const MsExample *e = ex->pdata[start + b];
+          starts[b] = Tp - lens[b];
+          for (int t = 0; t < lens[b]; t++)
+            tokens[b * Tp + starts[b] + t] = e->tokens[t];
+        }
+      ok = ms_hidden_capture_batch_lens (cap, rows, lens, (int *) ids->data + start, error)
+           && ms_gpt_forward (s->gpt, tokens, starts, NULL, rows, Tp, error);
+    }
+  ms_gpt_set_hooks (s->gpt, NULL);
+  if (!ok || !ms_device_finish (ms_gpt_device (s->gpt), error))
+    return FALSE;
+  int n_rows = 0;
+  const MsBuffer *x = ms_hidden_capture_rows (cap, &n_rows);
+  MsSparseParams params;
+  ms_sparse_params_init (&params);
+  params.n_atoms = spec->sparse_atoms;
+  params.lambda = spec->sparse_lambda;
+  g_autoptr (MsDictionary) dict = ms_dictionary_learn (ms_gpt_blas (s->gpt), x, 0, n_rows,
+                                                       cfg->channels, &params, error);
+  if (dict == NULL)
+    return FALSE;
+  int K = spec->sparse_atoms;
+  g_autoptr (MsBuffer) z = ms_buffer_new (ms_gpt_device (s->gpt), (gsize) n_rows * K * sizeof (float),
+                                          error);
+  g_autofree MsSparseSample *plain = g_new (MsSparseSample, n_rows);
+  g_autofree MsSparseSample *fixed = g_new (MsSparseSample, n_rows);
+  MsSparseEncodeOptions at_lambda = { 0 }, at_error = { .target_err = spec->sparse_error };
+  g_autofree float *codes = g_new (float, (gsize) n_rows * K);
+  if (z == NULL || !ms_sparse_encode (dict, x, 0, n_rows, &at_lambda, z, 0, plain, NULL, error)
+      || !ms_buffer_read (ms_gpt_device (s->gpt), z, 0, codes, (gsize) n_rows * K * sizeof (float),
+                          error)
+      || !ms_sparse_encode (dict, x, 0, n_rows, &at_error, NULL, 0, fixed, NULL, error))
+    return FALSE;
+  const int *row_ids = ms_hidden_capture_sample_ids (cap);
+  g_autofree MsStoreSparse *out = g_new0 (MsStoreSparse, n_rows);
+  g_autofree gint32 *support = g_new (gint32, (gsize) n_rows * K);
+  for (int i = 0; i < n_rows; i++)
+    {
+      gsize n_sup = 0;
+      for (int k = 0; k < K; k++)
+        if (fabsf (codes[(gsize) i * K + k]) > 1e-6f)
+          support[(gsize) i * K + n_sup++] = k;
+      out[i] = (MsStoreSparse) { r->id, row_ids[i], layer, plain[i].active, fixed[i].active,
+                                 plain[i].l1, plain[i].rel_err, support + (gsize) i * K, n_sup };
+    }
+  return ms_store_add_sparse (s->store, out, n_rows, error);
+}
+
 static gboolean
 finish_run (Study *s, Run *r, GError **error)
 {
-  if ((s->spec->mia && !mia_run (s, r, error)) || !canary_run (s, r, error))
+  if ((s->spec->mia && !mia_run (s, r, error)) || !canary_run (s, r, error)
+      || (s->spec->sparse && !sparse_run (s, r, error)))
     return FALSE;
   g_autofree char *finished = ms_store_now ();
   MsStoreRunUpdate u = { .set = MS_RUN_SET_STATUS | MS_RUN_SET_PROBE_SECONDS | MS_RUN_SET_FINISHED,
