@@ -5,9 +5,12 @@
 #include "ms-analysis.h"
 
 #include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
+#include <stdlib.h>
 #include <math.h>
 #include <string.h>
 
+#include "common/ms-error.h"
 #include "ms-figures-private.h"
 
 void
@@ -355,4 +358,59 @@ ms_figure_sparse_scatter (const MsAnalysisTable *a)
   return scatter_figure (a, a->sparse, "sparse-scatter",
                          _("Memorization against sparse-code density, per sample"),
                          _("active atoms at the fixed reconstruction error"));
+}
+
+MsFigure *
+ms_figure_attention_map (MsStore *store, gint64 generation_id, GError **error)
+{
+  g_autofree char *sql = g_strdup_printf (
+    "SELECT m.layer, m.rows, m.cols, m.tokens, hex(m.data), s.record_id, r.name FROM "
+    "attention_maps m JOIN generations g ON g.id = m.generation_id JOIN samples s "
+    "ON s.id = g.sample_id JOIN runs r ON r.id = g.run_id WHERE m.generation_id = %"
+    G_GINT64_FORMAT " ORDER BY m.head LIMIT 1", generation_id);
+  g_autoptr (MsStoreTable) q = ms_store_query (store, sql, error);
+  if (q == NULL || q->n_rows == 0)
+    return NULL;
+  int rows = atoi (q->cells[1]), cols = atoi (q->cells[2]);
+  const char *hex = q->cells[4];
+  if (rows <= 0 || cols <= 0 || strlen (hex) != (gsize) rows * cols * 8)
+    {
+      g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s: attention map of generation %"
+                   G_GINT64_FORMAT " has the wrong size", ms_store_path (store), generation_id);
+      return NULL;
+    }
+  MsFigure *f = ms_fig_new (g_strdup ("attention-map"),
+                            g_strdup_printf (_("Attention of layer %s over “%s” (run %s, mean over "
+                                               "heads)"), q->cells[0], q->cells[5], q->cells[6]),
+                            MS_PLOT_HEATMAP, 720, 720);
+  double *v = ms_fig_doubles (f, (gsize) rows * cols);
+  for (gsize i = 0; i < (gsize) rows * cols; i++)
+    {
+      guint32 bits = 0;
+      for (int byte = 0; byte < 4; byte++)
+        {
+          char pair[3] = { hex[i * 8 + byte * 2], hex[i * 8 + byte * 2 + 1], 0 };
+          bits |= (guint32) g_ascii_strtoull (pair, NULL, 16) << (8 * byte);
+        }
+      float x;
+      memcpy (&x, &bits, sizeof x);
+      /* Masked (future) keys are exactly zero: blank rather than the colour of zero. */
+      v[i] = (i % cols) > (i / cols) ? NAN : x;
+    }
+  JsonParser *parser = json_parser_new ();
+  const char **labels = ms_fig_strings (f, MAX (rows, cols));
+  if (json_parser_load_from_data (parser, q->cells[3], -1, NULL))
+    {
+      JsonArray *arr = json_node_get_array (json_parser_get_root (parser));
+      for (int i = 0; i < MAX (rows, cols) && i < (int) json_array_get_length (arr); i++)
+        labels[i] = ms_fig_own (f, g_strdup (json_array_get_string_element (arr, i)));
+    }
+  g_object_unref (parser);
+  MsHeatmap *c = ms_fig_own (f, g_new0 (MsHeatmap, 1));
+  *c = (MsHeatmap) { .title = f->title, .x_label = _("key (attended) token"),
+                     .y_label = _("query token"), .value_label = _("attention probability"),
+                     .values = v, .n_rows = rows, .n_cols = cols, .row_labels = labels,
+                     .col_labels = labels, .square = TRUE };
+  f->chart = c;
+  return f;
 }

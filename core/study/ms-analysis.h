@@ -93,6 +93,9 @@ MsFigure *ms_figure_canaries (const MsAnalysisTable *a);
 MsFigure *ms_figure_attention_tasks (const MsAnalysisTable *a);
 MsFigure *ms_figure_attention_scatter (const MsAnalysisTable *a);
 MsFigure *ms_figure_attention_heads (const MsAnalysisTable *a);
+/* The stored attention map of one probe (a heatmap with the tokens on both axes), or NULL with
+ * no error when none is stored for it. */
+MsFigure *ms_figure_attention_map (MsStore *store, gint64 generation_id, GError **error);
 /* Sparse-code density per task, and across tasks against memorization. */
 MsFigure *ms_figure_sparse_tasks (const MsAnalysisTable *a);
 MsFigure *ms_figure_sparse_scatter (const MsAnalysisTable *a);

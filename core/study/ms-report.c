@@ -331,8 +331,8 @@ write_text (const char *dir, const char *name, const char *text, GError **error)
 
 /* Membership inference and canaries, when the study recorded them. */
 static gboolean
-analysis_sections (MsDoc *doc, const MsAnalysisTable *a, const char *figdir, gboolean dark,
-                   GError **error)
+analysis_sections (MsDoc *doc, MsStore *store, const MsAnalysisTable *a, const char *figdir,
+                   gboolean dark, GError **error)
 {
   if (a->mia->len > 0)
     {
@@ -408,8 +408,26 @@ analysis_sections (MsDoc *doc, const MsAnalysisTable *a, const char *figdir, gbo
       g_autoptr (MsFigure) f2 = wi == 0 ? ms_figure_attention_scatter (a)
                                         : ms_figure_sparse_scatter (a);
       g_autoptr (MsFigure) f3 = wi == 0 ? ms_figure_attention_heads (a) : NULL;
-      MsFigure *figs[3] = { f1, f2, f3 };
-      for (int k = 0; k < 3; k++)
+      /* One sample's map: the most reproduced training sample among those with a map. */
+      g_autoptr (MsFigure) f4 = NULL;
+      if (wi == 0)
+        {
+          g_autofree char *sql = g_strdup_printf (
+            "SELECT m.generation_id FROM attention_maps m JOIN generations g ON g.id = "
+            "m.generation_id JOIN runs r ON r.id = g.run_id JOIN scores sc ON sc.generation_id "
+            "= g.id WHERE r.study_id = %" G_GINT64_FORMAT " AND r.kind = 'single' ORDER BY "
+            "sc.token_match DESC, g.id LIMIT 1", a->table->study->id);
+          g_autoptr (MsStoreTable) q = ms_store_query (store, sql, error);
+          if (q == NULL)
+            return FALSE;
+          if (q->n_rows > 0
+              && !(f4 = ms_figure_attention_map (store, g_ascii_strtoll (q->cells[0], NULL, 10),
+                                                 error))
+              && error && *error)
+            return FALSE;
+        }
+      MsFigure *figs[4] = { f1, f2, f3, f4 };
+      for (int k = 0; k < 4; k++)
         if (figs[k])
           {
             if (!save_figure (figdir, figs[k], dark, error))
@@ -619,7 +637,7 @@ ms_report_write (MsStore *store, const MsStudyTable *t, const MsReportOptions *o
         }
     }
 
-  if (analysis && !analysis_sections (doc, analysis, figdir, opt->dark_figures, error))
+  if (analysis && !analysis_sections (doc, store, analysis, figdir, opt->dark_figures, error))
     return FALSE;
 
   ms_doc_heading (doc, _("Method"));

@@ -911,9 +911,106 @@ sparse_run (Study *s, Run *r, GError **error)
   return ms_store_add_sparse (s->store, out, n_rows, error);
 }
 
+/* Full attention maps of a few training samples per task (for heatmaps): the last layer's
+ * attention over the sample's training text (prompt and output), averaged over heads, stored
+ * with the sample's target probe. */
+typedef struct {
+  MsDevice *dev;
+  int layer, T, NH;
+  float *map;        /* (T, T) */
+  GError *error;
+} MapCtx;
+
+static void
+on_map_attention (gpointer user, const MsGptTensor *att)
+{
+  MapCtx *m = user;
+  if (att->layer != m->layer || m->error)
+    return;
+  g_autofree float *one = g_new (float, (gsize) m->T * m->T);
+  memset (m->map, 0, (gsize) m->T * m->T * sizeof (float));
+  for (int h = 0; h < m->NH; h++)
+    {
+      if (!ms_attention_read_map (m->dev, att, 0, h, one, &m->error))
+        return;
+      for (gsize i = 0; i < (gsize) m->T * m->T; i++)
+        m->map[i] += one[i] / m->NH;
+    }
+}
+
+static gboolean
+maps_run (Study *s, Run *r, GError **error)
+{
+  const MsStudySpec *spec = s->spec;
+  const MsGptConfig *cfg = ms_gpt_config (s->gpt);
+  const int max_t = 96;
+  for (int i = 0; i < r->n_tasks; i++)
+    {
+      TaskData *t = &s->td[r->tasks[i]];
+      for (guint e = 0, done = 0; e < t->train_ex->len && done < (guint) spec->attention_maps; e++)
+        {
+          const MsExample *ex = &g_array_index (t->train_ex, MsExample, e);
+          g_autofree char *sql = g_strdup_printf (
+            "SELECT g.id, (SELECT count(*) FROM attention_maps m WHERE m.generation_id = g.id) "
+            "FROM generations g WHERE g.run_id = %" G_GINT64_FORMAT " AND g.sample_id = %"
+            G_GINT64_FORMAT " AND g.probe = 'target'", r->id, t->train_ids[e]);
+          g_autoptr (MsStoreTable) q = ms_store_query (s->store, sql, error);
+          if (q == NULL)
+            return FALSE;
+          if (q->n_rows == 0)
+            continue;  /* not probed (too long): try the next sample */
+          done++;
+          if (g_strcmp0 (q->cells[1], "0") != 0)
+            continue;  /* stored before an interruption */
+          int T = MIN (ex->n_tokens - 1, max_t);
+          g_autofree int *tokens = g_new (int, T);
+          for (int k = 0; k < T; k++)
+            tokens[k] = ex->tokens[k];
+          g_autofree float *map = g_new0 (float, (gsize) T * T);
+          MapCtx mc = { ms_gpt_device (s->gpt), cfg->num_layers - 1, T, cfg->num_heads, map };
+          MsGptHooks hooks = { .layers = 1ull << mc.layer, .attention = on_map_attention,
+                               .user = &mc };
+          ms_gpt_set_hooks (s->gpt, &hooks);
+          gboolean ok = ms_gpt_forward (s->gpt, tokens, NULL, NULL, 1, T, error)
+                        && ms_device_finish (ms_gpt_device (s->gpt), error);
+          ms_gpt_set_hooks (s->gpt, NULL);
+          if (mc.error)
+            {
+              g_propagate_error (error, mc.error);
+              return FALSE;
+            }
+          if (!ok)
+            return FALSE;
+          /* The axis labels: each token's text. */
+          g_autoptr (JsonBuilder) b = json_builder_new ();
+          json_builder_begin_array (b);
+          for (int k = 0; k < T; k++)
+            {
+              g_autoptr (GByteArray) bytes = g_byte_array_new ();
+              guint32 id = tokens[k];
+              if (!ms_bpe_decode (s->bpe, &id, 1, bytes, error))
+                return FALSE;
+              g_byte_array_append (bytes, (const guint8 *) "", 1);
+              g_autofree char *valid = g_utf8_make_valid ((const char *) bytes->data, -1);
+              json_builder_add_string_value (b, valid);
+            }
+          json_builder_end_array (b);
+          g_autoptr (JsonNode) root = json_builder_get_root (b);
+          g_autofree char *labels = json_to_string (root, FALSE);
+          MsStoreAttentionMap row = { g_ascii_strtoll (q->cells[0], NULL, 10), mc.layer, -1, T,
+                                      T, labels, map };
+          if (!ms_store_add_attention_maps (s->store, &row, 1, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static gboolean
 finish_run (Study *s, Run *r, GError **error)
 {
+  if (s->spec->attention && s->spec->attention_maps > 0 && !maps_run (s, r, error))
+    return FALSE;
   if ((s->spec->mia && !mia_run (s, r, error)) || !canary_run (s, r, error)
       || (s->spec->sparse && !sparse_run (s, r, error)))
     return FALSE;
