@@ -2,6 +2,7 @@
 #include <json-glib/json-glib.h>
 
 #include "ms-cli.h"
+#include "common/ms-json.h"
 
 int
 ms_cmd_devices (int argc, char **argv)
@@ -77,7 +78,7 @@ ms_cmd_devices (int argc, char **argv)
       g_autoptr (JsonNode) root = json_builder_get_root (b);
       json_generator_set_root (gen, root);
       json_generator_set_pretty (gen, TRUE);
-      g_autofree char *text = json_generator_to_data (gen, NULL);
+      g_autofree char *text = ms_json_generate (gen);
       g_print ("%s\n", text);
     }
   return 0;

@@ -1,4 +1,5 @@
 /* memscope finetune: fine-tune a base model on one task or a mixture of tasks (JSONL). */
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,10 @@ static void
 on_progress (const MsFinetuneProgress *p, gpointer user)
 {
   MsProgress *bar = user;
+  /* Test hook: die without warning after this step, to check that a resume is exact. */
+  const char *kill_env = g_getenv ("MEMSCOPE_TEST_KILL_AFTER_STEP");
+  if (kill_env && g_ascii_strtoll (kill_env, NULL, 10) == p->step)
+    raise (SIGKILL);
   if (p->message)
     ms_progress_print (bar, "%s", p->message);
   ms_progress_update (bar, p->step, "step %d/%d | loss %.4f | lr %.2e | %.0f tok/s", p->step,
@@ -93,10 +98,14 @@ run (const MsCliCommon *common, MsTaskSpec *tasks, const char **names, int n,
   else
     {
       for (int i = 0; i < n; i++)
-        g_printerr ("%-16s %6" G_GUINT64_FORMAT " examples, %8" G_GUINT64_FORMAT " tokens "
-                    "trained, %" G_GUINT64_FORMAT " too long; held-out loss %.4f\n", names[i],
-                    result.examples[i], result.tokens[i], result.skipped[i],
-                    result.heldout_loss[i]);
+        {
+          g_autofree char *held = isnan (result.heldout_loss[i])
+                                    ? g_strdup ("n/a (no held-out file)")
+                                    : g_strdup_printf ("%.4f", result.heldout_loss[i]);
+          g_printerr ("%-16s %6" G_GUINT64_FORMAT " examples, %8" G_GUINT64_FORMAT " tokens "
+                      "trained, %" G_GUINT64_FORMAT " too long; held-out loss %s\n", names[i],
+                      result.examples[i], result.tokens[i], result.skipped[i], held);
+        }
       g_printerr ("%d steps in %.1f s; final training loss %.4f\n", result.steps, result.seconds,
                   result.final_loss);
       g_print ("%s/model.bin\n", out_dir);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ms-config.h"
+#include "common/ms-json.h"
 #include "model/ms-generate.h"
 #include "ms-cli.h"
 #include "text/ms-bpe.h"
@@ -185,7 +186,7 @@ ms_cmd_generate (int argc, char **argv)
       g_autoptr (JsonNode) root = json_builder_get_root (jb);
       json_generator_set_root (gen, root);
       json_generator_set_pretty (gen, TRUE);
-      g_autofree char *s = json_generator_to_data (gen, NULL);
+      g_autofree char *s = ms_json_generate (gen);
       g_print ("%s\n", s);
     }
   else

@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "ms-cli.h"
+#include "common/ms-json.h"
 #include "model/ms-checkpoint.h"
 
 static void
@@ -105,7 +106,7 @@ print_json (const MsCheckpoint *ck, const char *format, gsize real_params, gbool
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
   json_generator_set_pretty (gen, TRUE);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
+  g_autofree char *text = ms_json_generate (gen);
   g_print ("%s\n", text);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ms-cli.h"
+#include "common/ms-json.h"
 #include "common/ms-error.h"
 #include "store/ms-store.h"
 
@@ -178,7 +179,7 @@ print_json (JsonBuilder *b)
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
   json_generator_set_pretty (gen, TRUE);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
+  g_autofree char *text = ms_json_generate (gen);
   g_print ("%s\n", text);
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ms-cli.h"
+#include "common/ms-json.h"
 #include "ms-config.h"
 #include "common/ms-error.h"
 #include "text/ms-bpe.h"
@@ -175,7 +176,7 @@ print_json (MsBpe *bpe, GArray *ids)
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
+  g_autofree char *text = ms_json_generate (gen);
   GError *error = NULL;
   if (!write_stdout (text, strlen (text), &error) || !write_stdout ("\n", 1, &error))
     return ms_cli_fail (CMD, error);

@@ -83,4 +83,9 @@ gboolean ms_template_tokenize (const MsTemplate *t, MsBpe *bpe, const MsRecord *
 GArray *ms_task_examples (const MsTaskData *data, const MsTemplate *t, MsBpe *bpe,
                           GError **error);
 
+/* Keeps the first MAX_N records of DATA (0 = all) among those whose example fits in
+ * MAX_TOKENS tokens (0 = any): the records a run trains on. */
+gboolean ms_task_select (MsTaskData *data, const MsTemplate *tpl, MsBpe *bpe, int max_tokens,
+                         int max_n, GError **error);
+
 G_END_DECLS

@@ -1,5 +1,6 @@
 /* The synthetic sparse-coding task family: made-up words, sparse codes, nested supports. */
 #include "ms-synthetic.h"
+#include "common/ms-json.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -160,7 +161,7 @@ write_split (const MsSynthConfig *cfg, int s, const char *name, int n, guint64 s
       json_builder_add_string_value (b, id);
       json_builder_end_object (b);
       g_autoptr (JsonNode) root = json_builder_get_root (b);
-      g_autofree char *line = json_to_string (root, FALSE);
+      g_autofree char *line = ms_json_to_string (root, FALSE);
       g_string_append_printf (text, "%s\n", line);
     }
   return ms_atomic_write (path, text->str, text->len, error);

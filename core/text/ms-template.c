@@ -245,3 +245,23 @@ ms_task_examples (const MsTaskData *data, const MsTemplate *t, MsBpe *bpe, GErro
     }
   return examples;
 }
+
+gboolean
+ms_task_select (MsTaskData *data, const MsTemplate *tpl, MsBpe *bpe, int max_tokens, int max_n,
+                GError **error)
+{
+  if (max_tokens > 0)
+    {
+      /* Keep the records a row can hold whole, in file order (backwards, so that removing
+       * one leaves the indices still to visit in place). */
+      g_autoptr (GArray) ex = ms_task_examples (data, tpl, bpe, error);
+      if (ex == NULL)
+        return FALSE;
+      for (guint i = ex->len; i-- > 0;)
+        if (g_array_index (ex, MsExample, i).n_tokens > max_tokens)
+          g_ptr_array_remove_index (data->records, i);
+    }
+  if (max_n > 0 && data->records->len > (guint) max_n)
+    g_ptr_array_set_size (data->records, max_n);
+  return TRUE;
+}

@@ -1,6 +1,7 @@
 /* Fine-tuning on tasks: from JSONL files to a trained checkpoint, with the mixer, packing with
  * segments, held-out loss per task, exact resume and a record of the run. */
 #include "ms-finetune.h"
+#include "common/ms-json.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -112,25 +113,6 @@ ms_mixer_config_parse (const char *text, const char *const *task_names, int n_ta
 
 /* ---- data ------------------------------------------------------------------------------- */
 
-gboolean
-ms_task_select (MsTaskData *data, const MsTemplate *tpl, MsBpe *bpe, int max_tokens, int max_n,
-                GError **error)
-{
-  if (max_tokens > 0)
-    {
-      /* Keep the records a row can hold whole, in file order (backwards, so that removing
-       * one leaves the indices still to visit in place). */
-      g_autoptr (GArray) ex = ms_task_examples (data, tpl, bpe, error);
-      if (ex == NULL)
-        return FALSE;
-      for (guint i = ex->len; i-- > 0;)
-        if (g_array_index (ex, MsExample, i).n_tokens > max_tokens)
-          g_ptr_array_remove_index (data->records, i);
-    }
-  if (max_n > 0 && data->records->len > (guint) max_n)
-    g_ptr_array_set_size (data->records, max_n);
-  return TRUE;
-}
 
 typedef struct {
   MsTaskData **train, **heldout;   /* (n) */
@@ -397,7 +379,7 @@ make_record (const TaskSet *s, const MsTaskSpec *tasks, const MsFinetuneConfig *
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   json_generator_set_root (gen, root);
   json_generator_set_pretty (gen, TRUE);
-  return json_generator_to_data (gen, NULL);
+  return ms_json_generate (gen);
 }
 
 /* ---- the run ---------------------------------------------------------------------------- */

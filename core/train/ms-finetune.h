@@ -43,10 +43,6 @@ typedef struct {
 
 void ms_finetune_config_init (MsFinetuneConfig *cfg);
 
-/* Keeps the first MAX_N records of DATA (0 = all) among those whose example fits in
- * MAX_TOKENS tokens (0 = any): the records a run trains on. */
-gboolean ms_task_select (MsTaskData *data, const MsTemplate *tpl, MsBpe *bpe, int max_tokens,
-                         int max_n, GError **error);
 
 /* Parses "proportional", "proportional:cap=1000", "temperature:T=2,cap=1000", "equal",
  * "weights:summarization=2,dialogue=1" against the task names. */

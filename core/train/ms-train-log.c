@@ -1,5 +1,6 @@
 /* Training logs as JSON lines, and their loss-curve chart. */
 #include "ms-train-log.h"
+#include "common/ms-json.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -43,7 +44,7 @@ static gboolean
 write_node (MsTrainLog *log, JsonBuilder *b, GError **error)
 {
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  g_autofree char *line = json_to_string (root, FALSE);
+  g_autofree char *line = ms_json_to_string (root, FALSE);
   if (fprintf (log->f, "%s\n", line) < 0 || fflush (log->f) != 0)
     {
       g_set_error (error, MS_ERROR, MS_ERROR_IO, "%s: write failed", log->path);

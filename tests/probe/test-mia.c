@@ -7,6 +7,8 @@
 
 #include "../model/gpt-reference.h"
 #include "ms-test.h"
+#include "analysis/ms-stats.h"
+#include "common/ms-json.h"
 #include "probe/ms-mia.h"
 
 static MsExample *
@@ -111,6 +113,41 @@ check (gboolean response_only)
   ms_ref_fixture_free (f);
 }
 
+/* ROC AUC as a membership test: 1 when members are planted fully apart (every member's
+ * signal above every non-member's), about 0.5 when the labels are random. */
+static void
+test_auc_planted_and_random (void)
+{
+  MsTestRng rng = { 42 };
+  const gsize n = 2000;
+  g_autofree double *score = g_new (double, n);
+  g_autofree gboolean *member = g_new (gboolean, n);
+  for (gsize i = 0; i < n; i++)
+    {
+      member[i] = i % 2;
+      score[i] = ms_test_rng_normal (&rng) + (member[i] ? 10.0 : 0.0);
+    }
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MsRoc) planted = ms_stats_roc (score, member, n, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (planted->auc, ==, 1.0);
+  g_assert_cmpfloat (ms_roc_tpr_at_fpr (planted, 0.01), ==, 1.0);
+  for (gsize i = 0; i < n; i++)
+    member[i] = ms_test_rng_uniform (&rng) < 0.5;
+  g_autoptr (MsRoc) random = ms_stats_roc (score, member, n, &error);
+  /* The AUC of random labels has standard deviation about sqrt(1/(3n)) ≈ 0.013. */
+  g_assert_cmpfloat (fabs (random->auc - 0.5), <, 0.05);
+  g_test_message ("planted AUC %.3f, random-label AUC %.3f", planted->auc, random->auc);
+}
+
+static void
+test_json_numbers (void)
+{
+  char text[] = "{\"a\" : 1e-08.0, \"b\" : \"1e5.0\", \"c\" : [2.5e+10.0, 3.0, 4e2.0]}";
+  ms_json_mend_numbers (text);
+  g_assert_cmpstr (text, ==, "{\"a\" : 1e-08, \"b\" : \"1e5.0\", \"c\" : [2.5e+10, 3.0, 4e2]}");
+}
+
 static void test_response_only (void) { check (TRUE); }
 static void test_whole (void) { check (FALSE); }
 
@@ -120,5 +157,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/mia/response-only", test_response_only);
   g_test_add_func ("/mia/whole-sequence", test_whole);
+  g_test_add_func ("/mia/auc-planted-and-random", test_auc_planted_and_random);
+  g_test_add_func ("/mia/json-numbers", test_json_numbers);
   return g_test_run ();
 }

@@ -1,0 +1,63 @@
+/* See ms-json.h. */
+#include "ms-json.h"
+
+#include <string.h>
+
+void
+ms_json_mend_numbers (char *text)
+{
+  char *out = text;
+  gboolean in_string = FALSE, escaped = FALSE, in_exponent = FALSE;
+  for (const char *p = text; *p; p++)
+    {
+      char c = *p;
+      if (in_string)
+        {
+          if (escaped)
+            escaped = FALSE;
+          else if (c == '\\')
+            escaped = TRUE;
+          else if (c == '"')
+            in_string = FALSE;
+          *out++ = c;
+          continue;
+        }
+      if (c == '"')
+        in_string = TRUE;
+      if (c == 'e' || c == 'E')
+        in_exponent = out > text && g_ascii_isdigit (out[-1]);
+      else if (in_exponent && c == '.' && p[1] == '0' && !g_ascii_isdigit (p[2]))
+        {
+          p++;  /* drop ".0" */
+          in_exponent = FALSE;
+          continue;
+        }
+      else if (!g_ascii_isdigit (c) && c != '-' && c != '+')
+        in_exponent = FALSE;
+      *out++ = c;
+    }
+  *out = '\0';
+}
+
+char *
+ms_json_to_string (JsonNode *node, gboolean pretty)
+{
+  char *text = json_to_string (node, pretty);
+  ms_json_mend_numbers (text);
+  return text;
+}
+
+char *
+ms_json_builder_to_string (JsonBuilder *builder, gboolean pretty)
+{
+  g_autoptr (JsonNode) root = json_builder_get_root (builder);
+  return ms_json_to_string (root, pretty);
+}
+
+char *
+ms_json_generate (JsonGenerator *gen)
+{
+  char *text = json_generator_to_data (gen, NULL);
+  ms_json_mend_numbers (text);
+  return text;
+}
