@@ -1,5 +1,6 @@
 /* Membership inference and canary exposure of a study, from the store, and their charts. */
 #include "ms-analysis.h"
+#include "common/ms-json.h"
 
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
@@ -535,5 +536,5 @@ ms_analysis_table_to_json (const MsAnalysisTable *a)
     }
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  return json_to_string (root, TRUE);
+  return ms_json_to_string (root, TRUE);
 }

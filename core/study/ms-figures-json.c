@@ -2,6 +2,7 @@
  * results.json holds. Undefined numbers (no eligible sample, a one-value mean) are null, never
  * 0, so that "nothing to measure" cannot be read as "nothing memorized". */
 #include "study/ms-figures-private.h"
+#include "common/ms-json.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -302,5 +303,5 @@ ms_study_table_to_json (const MsStudyTable *t)
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
   json_generator_set_pretty (gen, TRUE);
-  return json_generator_to_data (gen, NULL);
+  return ms_json_generate (gen);
 }

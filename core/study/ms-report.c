@@ -2,6 +2,7 @@
  * report.html from one document model, and results.json. The text says what was run, what
  * could be measured (eligibility), what the numbers are and, cautiously, what they show. */
 #include "study/ms-report.h"
+#include "common/ms-json.h"
 
 #include <errno.h>
 #include <glib/gi18n-lib.h>
@@ -75,7 +76,7 @@ settings_items (MsDoc *doc, const char *json)
           for (GList *k = keys; k; k = k->next)
             {
               json_generator_set_root (gen, json_object_get_member (sub, k->data));
-              g_autofree char *v = json_generator_to_data (gen, NULL);
+              g_autofree char *v = ms_json_generate (gen);
               g_string_append_printf (s, "%s%s %s", s->len ? ", " : "", (char *) k->data, v);
             }
           ms_doc_item (doc, "%s: %s", (char *) l->data, s->str);
@@ -84,7 +85,7 @@ settings_items (MsDoc *doc, const char *json)
       else
         {
           json_generator_set_root (gen, n);
-          g_autofree char *v = json_generator_to_data (gen, NULL);
+          g_autofree char *v = ms_json_generate (gen);
           ms_doc_item (doc, "%s: %s", (char *) l->data, v);
         }
     }

@@ -2,6 +2,7 @@
  * (resumable from its folder), probe (resumable from the store), record — skipping what is
  * done. Progress goes to an event callback with per-run and whole-study figures. */
 #include "ms-study.h"
+#include "common/ms-json.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -326,7 +327,7 @@ run_hyper_json (const Study *s, const Run *r)
   json_builder_add_int_value (b, (gint64) r->seed);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
+  return ms_json_to_string (root, FALSE);
 }
 
 static char *
@@ -340,7 +341,7 @@ run_tasks_json (const Study *s, const Run *r)
     json_builder_add_string_value (b, s->spec->tasks[r->tasks[i]].name);
   json_builder_end_array (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
+  return ms_json_to_string (root, FALSE);
 }
 
 static double
@@ -996,7 +997,7 @@ maps_run (Study *s, Run *r, GError **error)
             }
           json_builder_end_array (b);
           g_autoptr (JsonNode) root = json_builder_get_root (b);
-          g_autofree char *labels = json_to_string (root, FALSE);
+          g_autofree char *labels = ms_json_to_string (root, FALSE);
           MsStoreAttentionMap row = { g_ascii_strtoll (q->cells[0], NULL, 10), mc.layer, -1, T,
                                       T, labels, map };
           if (!ms_store_add_attention_maps (s->store, &row, 1, error))

@@ -1,6 +1,7 @@
 /* Reading a study spec (.ini). Paths are relative to the spec's folder; unknown groups and
  * keys are errors, so that a typo does not silently fall back to a default. */
 #include "ms-study.h"
+#include "common/ms-json.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -641,5 +642,5 @@ ms_study_spec_settings_json (const MsStudySpec *s)
 #undef STR
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
+  return ms_json_to_string (root, FALSE);
 }
