@@ -42,6 +42,22 @@ task_index (const MsStudyTable *t, gint64 id)
   return -1;
 }
 
+const char *
+ms_why_stat_name (int stat)
+{
+  static const char *names[] = { "entropy", "max", "topk", "gini" };
+  return stat >= 0 && stat < MS_WHY_N_STATS ? names[stat] : "?";
+}
+
+const char *
+ms_why_score_name (int score)
+{
+  static const char *names[] = { "token_match", "lcs_chars", "rouge_l", "exact" };
+  return score >= 0 && score < MS_WHY_N_SCORES ? names[score] : "?";
+}
+
+/* Spearman and Pearson with paired bootstrap intervals; undefined below 5 pairs or when a side
+ * is constant (a task where nothing was memorized, say). */
 static void
 correlate (const double *x, const double *y, gsize n, MsWhyCorr *out)
 {
@@ -49,7 +65,8 @@ correlate (const double *x, const double *y, gsize n, MsWhyCorr *out)
   ms_bootstrap_params_init (&p);
   p.n_resamples = 500;
   out->n = n;
-  out->defined = n >= 5 && ms_stats_spearman (x, y, n, &p, &out->spearman, NULL);
+  out->defined = n >= 5 && ms_stats_spearman (x, y, n, &p, &out->spearman, NULL)
+                 && ms_stats_pearson (x, y, n, &p, &out->pearson, NULL);
 }
 
 /* Fills the correlations of W from its per-sample arrays. */
@@ -237,9 +254,67 @@ load_sparse (MsAnalysisTable *a, MsStore *store, GError **error)
   return TRUE;
 }
 
+/* The matrix of every statistic against every score (last layer, mean over heads). */
+static gboolean
+load_matrix (MsAnalysisTable *a, MsStore *store, GError **error)
+{
+  const MsStudyTable *t = a->table;
+  g_autofree char *sql = g_strdup_printf (
+    "SELECT s.task_id, avg(a.entropy), avg(a.max), avg(a.topk), avg(a.gini), sc.token_match, "
+    "sc.lcs_chars, sc.rouge_l, sc.exact FROM attention a JOIN generations g ON g.id = "
+    "a.generation_id JOIN samples s ON s.id = g.sample_id JOIN scores sc ON sc.generation_id = "
+    "g.id JOIN runs r ON r.id = g.run_id WHERE r.study_id = %" G_GINT64_FORMAT " AND r.status "
+    "= 'done' AND r.kind = 'single' AND s.split = 'train' AND g.probe = '%s' AND a.phase = "
+    "'prompt' AND a.layer = (SELECT max(layer) FROM attention) GROUP BY g.id ORDER BY g.id",
+    t->study->id, ms_study_probe_name (a->probe));
+  g_autoptr (MsStoreTable) q = ms_store_query (store, sql, error);
+  if (q == NULL)
+    return FALSE;
+  if (q->n_rows == 0)
+    return TRUE;
+  a->matrix = g_new0 (MsWhyMatrix, 1);
+  gsize n = q->n_rows;
+  g_autofree double *x = g_new (double, n), *y = g_new (double, n);
+  for (int st = 0; st < MS_WHY_N_STATS; st++)
+    for (int sc = 0; sc < MS_WHY_N_SCORES; sc++)
+      {
+        gsize m = 0;
+        for (gsize i = 0; i < n; i++)
+          {
+            double v = cell (q, i, 1 + st), w = cell (q, i, 5 + sc);
+            if (isfinite (v) && isfinite (w))
+              x[m] = v, y[m++] = w;
+          }
+        correlate (x, y, m, &a->matrix->pooled[st][sc]);
+        /* Within tasks: the mean of the defined coefficients. */
+        double sum = 0;
+        int defined = 0;
+        for (int k = 0; k < t->n_tasks; k++)
+          {
+            m = 0;
+            for (gsize i = 0; i < n; i++)
+              {
+                double v = cell (q, i, 1 + st), w = cell (q, i, 5 + sc);
+                if (task_index (t, (gint64) cell (q, i, 0)) == k && isfinite (v) && isfinite (w))
+                  x[m] = v, y[m++] = w;
+              }
+            MsCorrelation r;
+            MsBootstrapParams p;
+            ms_bootstrap_params_init (&p);
+            p.n_resamples = 20;
+            if (m >= 5 && ms_stats_spearman (x, y, m, &p, &r, NULL))
+              sum += r.r.estimate, defined++;
+          }
+        a->matrix->within_mean[st][sc] = defined ? sum / defined : NAN;
+      }
+  return TRUE;
+}
+
 gboolean
 ms_analysis_load_why (MsAnalysisTable *a, MsStore *store, GError **error)
 {
+  if (!load_matrix (a, store, error))
+    return FALSE;
   /* A name in SQL: quotes would need doubling; run names never hold them, but be safe. */
   return load_attention (a, store, error) && load_sparse (a, store, error);
 }

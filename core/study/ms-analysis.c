@@ -30,6 +30,7 @@ ms_analysis_table_free (MsAnalysisTable *a)
   ms_why_free (a->attention);
   ms_why_free (a->sparse);
   g_free (a->head_rho);
+  g_free (a->matrix);
   g_free (a->sparse_run);
   g_free (a);
 }
@@ -487,6 +488,49 @@ ms_analysis_table_to_json (const MsAnalysisTable *a)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+  if (a->matrix)
+    {
+      json_builder_set_member_name (b, "attention_matrix");
+      json_builder_begin_array (b);
+      for (int st = 0; st < MS_WHY_N_STATS; st++)
+        for (int sc = 0; sc < MS_WHY_N_SCORES; sc++)
+          {
+            const MsWhyCorr *c = &a->matrix->pooled[st][sc];
+            json_builder_begin_object (b);
+            json_builder_set_member_name (b, "statistic");
+            json_builder_add_string_value (b, ms_why_stat_name (st));
+            json_builder_set_member_name (b, "score");
+            json_builder_add_string_value (b, ms_why_score_name (sc));
+            json_builder_set_member_name (b, "n");
+            json_builder_add_int_value (b, c->n);
+            if (c->defined)
+              {
+                const MsCorrelation *cs[2] = { &c->spearman, &c->pearson };
+                const char *names[2] = { "spearman", "pearson" };
+                for (int k = 0; k < 2; k++)
+                  {
+                    json_builder_set_member_name (b, names[k]);
+                    json_builder_begin_object (b);
+                    json_builder_set_member_name (b, "r");
+                    json_builder_add_double_value (b, cs[k]->r.estimate);
+                    json_builder_set_member_name (b, "lower");
+                    json_builder_add_double_value (b, cs[k]->r.lower);
+                    json_builder_set_member_name (b, "upper");
+                    json_builder_add_double_value (b, cs[k]->r.upper);
+                    json_builder_set_member_name (b, "p_value");
+                    json_builder_add_double_value (b, cs[k]->p_value);
+                    json_builder_end_object (b);
+                  }
+              }
+            if (isfinite (a->matrix->within_mean[st][sc]))
+              {
+                json_builder_set_member_name (b, "mean_within_task_spearman");
+                json_builder_add_double_value (b, a->matrix->within_mean[st][sc]);
+              }
+            json_builder_end_object (b);
+          }
+      json_builder_end_array (b);
+    }
   const MsWhy *whys[2] = { a->attention, a->sparse };
   const char *keys[2] = { "attention", "sparse_codes" };
   for (int wi = 0; wi < 2; wi++)
@@ -521,6 +565,12 @@ ms_analysis_table_to_json (const MsAnalysisTable *a)
               json_builder_add_double_value (b, c->spearman.r.upper);
               json_builder_set_member_name (b, "p_value");
               json_builder_add_double_value (b, c->spearman.p_value);
+              json_builder_set_member_name (b, "pearson");
+              json_builder_add_double_value (b, c->pearson.r.estimate);
+              json_builder_set_member_name (b, "pearson_lower");
+              json_builder_add_double_value (b, c->pearson.r.lower);
+              json_builder_set_member_name (b, "pearson_upper");
+              json_builder_add_double_value (b, c->pearson.r.upper);
             }
           if (k >= 0)
             {

@@ -36,8 +36,21 @@ typedef struct {
   int task;                   /* -1: every task's samples pooled */
   gsize n;
   MsCorrelation spearman;     /* with a paired bootstrap interval */
+  MsCorrelation pearson;
   gboolean defined;
 } MsWhyCorr;
+
+/* Every attention statistic (last layer, mean over heads, prompt) against every memorization
+ * score, over the training samples of the single-task runs: pooled over tasks, and the mean
+ * of the within-task coefficients. */
+enum { MS_WHY_N_STATS = 4, MS_WHY_N_SCORES = 4 };
+typedef struct {
+  MsWhyCorr pooled[MS_WHY_N_STATS][MS_WHY_N_SCORES];
+  double within_mean[MS_WHY_N_STATS][MS_WHY_N_SCORES];   /* mean Spearman over tasks */
+} MsWhyMatrix;
+
+const char *ms_why_stat_name (int stat);    /* "entropy", "max", "topk", "gini" */
+const char *ms_why_score_name (int score);  /* "token_match", "lcs_chars", "rouge_l", "exact" */
 
 /* Per task: the measure's and memorization's means (for the across-task comparison). */
 typedef struct {
@@ -68,6 +81,7 @@ typedef struct {
   MsWhy *attention;           /* NULL without attention statistics */
   int n_layers, n_heads;
   double *head_rho;           /* (n_layers, n_heads) */
+  MsWhyMatrix *matrix;        /* NULL without attention statistics */
   /* Sparse codes: atoms needed for the fixed error, per sample (the run that codes every task
    * with one dictionary: a mixture, else the base model). */
   MsWhy *sparse;              /* NULL without sparse codes */

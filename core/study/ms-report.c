@@ -438,7 +438,9 @@ analysis_sections (MsDoc *doc, MsStore *store, const MsAnalysisTable *a, const c
       const char *header[] = { _("samples of"), _("n"),
                                /* xgettext:no-c-format */
                                _("Spearman ρ [95% interval]"),
-                               _("p (t approximation)"), NULL };
+                               _("p (t approximation)"),
+                               /* xgettext:no-c-format */
+                               _("Pearson r [95% interval]"), NULL };
       ms_doc_table (doc, header);
       for (int k = -2; k < a->table->n_tasks; k++)
         {
@@ -452,8 +454,39 @@ analysis_sections (MsDoc *doc, MsStore *store, const MsAnalysisTable *a, const c
             : g_strdup (_("n/a"));
           g_autofree char *pv = c->defined ? g_strdup_printf ("%.3g", c->spearman.p_value)
                                            : g_strdup (_("n/a"));
-          const char *row[] = { who, n, rho, pv, NULL };
+          g_autofree char *pr = c->defined
+            ? g_strdup_printf ("%+.2f [%+.2f, %+.2f]", c->pearson.r.estimate,
+                               c->pearson.r.lower, c->pearson.r.upper)
+            : g_strdup (_("n/a"));
+          const char *row[] = { who, n, rho, pv, pr, NULL };
           ms_doc_row (doc, row);
+        }
+      if (wi == 0 && a->matrix)
+        {
+          ms_doc_paragraph (doc, _("Every statistic of the last layer against every "
+                                   "memorization score: Spearman ρ over all training samples "
+                                   "of the single-task runs, and in brackets the mean of the "
+                                   "within-task coefficients."));
+          const char *mh[] = { _("statistic"), "token_match", "lcs_chars", "rouge_l", "exact",
+                               NULL };
+          ms_doc_table (doc, mh);
+          for (int st = 0; st < MS_WHY_N_STATS; st++)
+            {
+              char *cells[MS_WHY_N_SCORES];
+              for (int sc = 0; sc < MS_WHY_N_SCORES; sc++)
+                {
+                  const MsWhyCorr *c = &a->matrix->pooled[st][sc];
+                  double wm = a->matrix->within_mean[st][sc];
+                  cells[sc] = c->defined
+                    ? g_strdup_printf ("%+.2f (%+.2f)", c->spearman.r.estimate, wm)
+                    : g_strdup (_("n/a"));
+                }
+              const char *row[] = { ms_why_stat_name (st), cells[0], cells[1], cells[2],
+                                    cells[3], NULL };
+              ms_doc_row (doc, row);
+              for (int sc = 0; sc < MS_WHY_N_SCORES; sc++)
+                g_free (cells[sc]);
+            }
         }
     }
   if (a->canaries->len > 0)
