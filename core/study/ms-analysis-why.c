@@ -6,6 +6,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <math.h>
 #include <string.h>
@@ -487,5 +488,78 @@ ms_figure_attention_map (MsStore *store, gint64 generation_id, GError **error)
                      .values = v, .n_rows = rows, .n_cols = cols, .row_labels = labels,
                      .col_labels = labels, .square = TRUE };
   f->chart = c;
+  return f;
+}
+
+MsFigure *
+ms_figure_synthetic_sweep (const MsStudyTable *t, int probe)
+{
+  g_autoptr (GArray) tasks = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr (GArray) svals = g_array_new (FALSE, FALSE, sizeof (double));
+  for (int k = 0; k < t->n_tasks; k++)
+    {
+      int sv;
+      if (sscanf (t->tasks[k].name, "synth-s%d", &sv) == 1)
+        {
+          double d = sv;
+          g_array_append_val (tasks, k);
+          g_array_append_val (svals, d);
+        }
+    }
+  int single = -1, base = -1;
+  for (int g = 0; g < t->n_groups; g++)
+    {
+      if (t->groups[g].kind == MS_GROUP_SINGLE)
+        single = g;
+      if (t->groups[g].kind == MS_GROUP_BASE)
+        base = g;
+    }
+  if (tasks->len < 2 || single < 0)
+    return NULL;
+  MsFigure *f = ms_fig_new (g_strdup_printf ("synthetic-sweep-%s", ms_study_probe_name (probe)),
+                            g_strdup_printf (_("Memorization against the number s of features "
+                                               "the output depends on (%s probe)"),
+                                             ms_study_probe_name (probe)),
+                            MS_PLOT_PANELS, 980, 420);
+  static const MsMeasure measures[] = { MS_MEASURE_TOKEN_MATCH, MS_MEASURE_EXACT,
+                                        MS_MEASURE_LCS_CHARS };
+  int np = G_N_ELEMENTS (measures), n = tasks->len;
+  MsPlotPanel *panels = ms_fig_own (f, g_new0 (MsPlotPanel, np));
+  for (int p = 0; p < np; p++)
+    {
+      MsLineSeries *series = ms_fig_own (f, g_new0 (MsLineSeries, 3));
+      const char *names[3] = { _("training samples"), _("held-out samples"), _("base model") };
+      for (int k = 0; k < 3; k++)
+        {
+          double *x = ms_fig_doubles (f, n), *y = ms_fig_doubles (f, n);
+          double *lo = ms_fig_doubles (f, n), *hi = ms_fig_doubles (f, n);
+          for (int i = 0; i < n; i++)
+            {
+              int task = g_array_index (tasks, int, i);
+              const MsStudyRow *r = ms_study_table_row (t, task, k == 2 && base >= 0 ? base : single,
+                                                        probe, measures[p]);
+              const MsStudyStat *st = k == 1 ? &r->heldout : &r->train;
+              x[i] = g_array_index (svals, double, i);
+              y[i] = st->value.estimate;
+              lo[i] = st->value.lower;
+              hi[i] = st->value.upper;
+            }
+          series[k] = (MsLineSeries) { .name = names[k], .x = x, .y = y, .lower = lo,
+                                       .upper = hi, .n = n, .markers = TRUE, .dashed = k > 0,
+                                       .color = k + 1 };
+        }
+      MsLineChart *c = ms_fig_own (f, g_new0 (MsLineChart, 1));
+      *c = (MsLineChart) { .title = ms_measure_label (measures[p]),
+                           .x_label = _("s (features the output depends on)"),
+                           .y_label = ms_measure_label (measures[p]), .series = series,
+                           .n_series = base >= 0 ? 3 : 2,
+                           .y_format = ms_measure_is_rate (measures[p])
+                                       || measures[p] == MS_MEASURE_TOKEN_MATCH
+                                       ? MS_PLOT_FORMAT_PERCENT : MS_PLOT_FORMAT_AUTO };
+      panels[p] = (MsPlotPanel) { MS_PLOT_LINES, c };
+    }
+  MsPanelFigure *pf = ms_fig_own (f, g_new0 (MsPanelFigure, 1));
+  *pf = (MsPanelFigure) { .title = f->title, .panels = panels, .n_panels = np, .n_columns = np };
+  f->chart = pf;
   return f;
 }

@@ -114,6 +114,11 @@ MsFigure *ms_figure_attention_map (MsStore *store, gint64 generation_id, GError 
 MsFigure *ms_figure_sparse_tasks (const MsAnalysisTable *a);
 MsFigure *ms_figure_sparse_scatter (const MsAnalysisTable *a);
 
+/* The synthetic sweep: for a study whose tasks are synth-sS, memorization against S (training
+ * samples of the single-task runs, with held-out samples and the base model), one panel per
+ * measure (NULL when the study has fewer than two such tasks). */
+MsFigure *ms_figure_synthetic_sweep (const MsStudyTable *table, int probe);
+
 char *ms_analysis_table_to_json (const MsAnalysisTable *a);
 
 /* Internal: ms-analysis-why.c. */

@@ -671,6 +671,18 @@ ms_report_write (MsStore *store, const MsStudyTable *t, const MsReportOptions *o
         }
     }
 
+  g_autoptr (MsFigure) sweep = ms_figure_synthetic_sweep (t, probe);
+  if (sweep)
+    {
+      if (!save_figure (figdir, sweep, opt->dark_figures, error))
+        return FALSE;
+      ms_doc_heading (doc, _("The synthetic sweep"));
+      ms_doc_paragraph (doc, _("The study's synthetic tasks share their inputs and differ only in "
+                               "the number s of latent features the output depends on. If the "
+                               "sparse-coding explanation holds, memorization of the training "
+                               "samples rises with s while the held-out control stays flat."));
+      ms_doc_figure (doc, sweep->id, sweep->title, opt->dark_figures);
+    }
   if (analysis && !analysis_sections (doc, store, analysis, figdir, opt->dark_figures, error))
     return FALSE;
 
