@@ -24,21 +24,6 @@ typedef struct {
   int batch;
 } Opts;
 
-static MsBpe *
-load_tokenizer (const char *dir, GError **error)
-{
-  const char *candidates[] = { MS_SOURCE_DATADIR "/tokenizer", MS_DATADIR "/tokenizer" };
-  for (guint i = 0; dir == NULL && i < G_N_ELEMENTS (candidates); i++)
-    if (g_file_test (candidates[i], G_FILE_TEST_IS_DIR))
-      dir = candidates[i];
-  if (dir == NULL)
-    {
-      g_set_error (error, MS_ERROR, MS_ERROR_INVALID, "no tokenizer: pass --tokenizer DIR");
-      return NULL;
-    }
-  return ms_bpe_load (dir, error);
-}
-
 /* NAME=FILE or FILE (the name is then the file's first record's task). */
 static GArray *
 load_examples (const char *arg, MsBpe *bpe, const char *tpl_text, int max, int max_tokens,
@@ -196,7 +181,7 @@ ms_cmd_attention (int argc, char **argv)
   if (o.model == NULL || argc < 2)
     return ms_cli_usage ("attention", "--model and at least one task FILE are required");
   GError *error = NULL;
-  g_autoptr (MsBpe) bpe = load_tokenizer (o.tokenizer, &error);
+  g_autoptr (MsBpe) bpe = ms_cli_load_tokenizer (o.tokenizer, &error);
   g_autoptr (MsDevice) dev = NULL;
   g_autoptr (MsBlas) blas = NULL;
   if (bpe == NULL || !ms_cli_open (&o.common, &dev, &blas, &error))
@@ -331,7 +316,7 @@ ms_cmd_sparse (int argc, char **argv)
   if (o.model == NULL || argc < 2 || atoms < 2 || target <= 0)
     return ms_cli_usage ("sparse", "--model and task FILEs are required (and --atoms ≥ 2, --error > 0)");
   GError *error = NULL;
-  g_autoptr (MsBpe) bpe = load_tokenizer (o.tokenizer, &error);
+  g_autoptr (MsBpe) bpe = ms_cli_load_tokenizer (o.tokenizer, &error);
   g_autoptr (MsDevice) dev = NULL;
   g_autoptr (MsBlas) blas = NULL;
   if (bpe == NULL || !ms_cli_open (&o.common, &dev, &blas, &error))
@@ -454,7 +439,7 @@ ms_cmd_mia (int argc, char **argv)
   if (o.model == NULL || members == NULL || nonmembers == NULL)
     return ms_cli_usage ("mia", "--model, --members and --nonmembers are required");
   GError *error = NULL;
-  g_autoptr (MsBpe) bpe = load_tokenizer (o.tokenizer, &error);
+  g_autoptr (MsBpe) bpe = ms_cli_load_tokenizer (o.tokenizer, &error);
   g_autoptr (MsDevice) dev = NULL;
   g_autoptr (MsBlas) blas = NULL;
   if (bpe == NULL || !ms_cli_open (&o.common, &dev, &blas, &error))

@@ -51,29 +51,14 @@ parse_task (const char *text, MsTaskSpec *t, GError **error)
   return TRUE;
 }
 
-static gboolean
-load_tokenizer_for (const char *dir, MsBpe **bpe, GError **error)
-{
-  const char *candidates[] = { MS_SOURCE_DATADIR "/tokenizer", MS_DATADIR "/tokenizer" };
-  for (guint i = 0; dir == NULL && i < G_N_ELEMENTS (candidates); i++)
-    if (g_file_test (candidates[i], G_FILE_TEST_IS_DIR))
-      dir = candidates[i];
-  if (dir == NULL)
-    {
-      g_set_error (error, MS_ERROR, MS_ERROR_INVALID, "no tokenizer: pass --tokenizer DIR");
-      return FALSE;
-    }
-  return (*bpe = ms_bpe_load (dir, error)) != NULL;
-}
-
 /* Everything after parsing; returns the exit status (errors in ERROR give 1). */
 static int
 run (const MsCliCommon *common, MsTaskSpec *tasks, const char **names, int n,
      const MsFinetuneConfig *cfg, const char *base, const char *tokenizer, const char *out_dir,
      gboolean resume, GError **error)
 {
-  g_autoptr (MsBpe) bpe = NULL;
-  if (!load_tokenizer_for (tokenizer, &bpe, error))
+  g_autoptr (MsBpe) bpe = ms_cli_load_tokenizer (tokenizer, error);
+  if (bpe == NULL)
     return 1;
   g_autoptr (MsDevice) dev = NULL;
   g_autoptr (MsBlas) blas = NULL;

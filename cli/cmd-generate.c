@@ -12,20 +12,6 @@
 
 #define CMD "generate"
 
-static MsBpe *
-load_tokenizer (const char *dir, GError **error)
-{
-  if (dir)
-    return ms_bpe_load (dir, error);
-  const char *candidates[] = { MS_SOURCE_DATADIR "/tokenizer", MS_DATADIR "/tokenizer" };
-  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
-    if (g_file_test (candidates[i], G_FILE_TEST_IS_DIR))
-      return ms_bpe_load (candidates[i], error);
-  g_set_error (error, MS_ERROR, MS_ERROR_INVALID,
-               "no tokenizer given and none in %s: pass --tokenizer DIR", candidates[0]);
-  return NULL;
-}
-
 int
 ms_cmd_generate (int argc, char **argv)
 {
@@ -68,7 +54,7 @@ ms_cmd_generate (int argc, char **argv)
     return ms_cli_usage (CMD, "--max-new-tokens ≥ 1, --temperature ≥ 0 and --top-k ≥ 0");
 
   GError *error = NULL;
-  g_autoptr (MsBpe) bpe = load_tokenizer (tokenizer, &error);
+  g_autoptr (MsBpe) bpe = ms_cli_load_tokenizer (tokenizer, &error);
   if (bpe == NULL)
     return ms_cli_fail (CMD, error);
   if (prompts == NULL)

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "common/ms-progress.h"
-#include "model/ms-checkpoint.h"
 #include "ms-cli.h"
 #include "text/ms-bpe.h"
 #include "text/ms-shard.h"
@@ -106,14 +105,6 @@ validate (MsGpt *gpt, const guint16 *tokens, gsize n, int B, int T, int max_batc
   MsBatchSource src = { val_next, NULL, NULL, &v };
   gint64 count;
   return ms_evaluate (gpt, src, B, T, 1, loss, &count, error);
-}
-
-static gboolean
-save_model (MsGpt *gpt, const char *path, GError **error)
-{
-  g_autofree float *params = g_new (float, ms_gpt_num_params (gpt));
-  return ms_gpt_read_params (gpt, params, error)
-         && ms_checkpoint_save (path, ms_gpt_config (gpt), params, error);
 }
 
 int
@@ -296,7 +287,7 @@ ms_cmd_pretrain (int argc, char **argv)
           double vloss;
           if (!validate (gpt, val, n_val, B, T, eval_batches, &vloss, &error)
               || !ms_train_log_eval (log, st.step, &vloss, names, 1, &error)
-              || !save_model (gpt, model_path, &error))
+              || !ms_gpt_save (gpt, model_path, &error))
             return ms_cli_fail (CMD, error);
           ms_progress_print (progress, "step %d: training loss %.4f, held-out loss %.4f",
                              st.step, st.loss, vloss);

@@ -61,25 +61,6 @@ write_stdout (const void *data, gsize len, GError **error)
   return TRUE;
 }
 
-/* The tokenizer directory: --tokenizer, else GPT-2's in memscope's data directory. */
-static MsBpe *
-load_tokenizer (const char *dir, GError **error)
-{
-  if (dir != NULL)
-    return ms_bpe_load (dir, error);
-  const char *candidates[] = { MS_SOURCE_DATADIR "/tokenizer", MS_DATADIR "/tokenizer" };
-  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
-    {
-      g_autofree char *enc = g_build_filename (candidates[i], MS_BPE_ENCODER_FILE, NULL);
-      if (g_file_test (enc, G_FILE_TEST_EXISTS))
-        return ms_bpe_load (candidates[i], error);
-    }
-  g_set_error (error, MS_ERROR, MS_ERROR_INVALID,
-               "no tokenizer found in %s or %s; pass --tokenizer DIR (a directory holding "
-               MS_BPE_ENCODER_FILE " and " MS_BPE_MERGES_FILE ")", candidates[0], candidates[1]);
-  return NULL;
-}
-
 /* Parses token ids separated by white space or commas ('[' and ']' are skipped, so a JSON
  * array works too) and appends them to IDS. */
 static gboolean
@@ -121,7 +102,7 @@ static int
 run_decode (const Options *o, char **files, int n_files)
 {
   GError *error = NULL;
-  g_autoptr (MsBpe) bpe = load_tokenizer (o->tokenizer, &error);
+  g_autoptr (MsBpe) bpe = ms_cli_load_tokenizer (o->tokenizer, &error);
   if (bpe == NULL)
     return ms_cli_fail (CMD, error);
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint32));
@@ -187,7 +168,7 @@ static int
 run_encode (const Options *o, char **files, int n_files)
 {
   GError *error = NULL;
-  g_autoptr (MsBpe) bpe = load_tokenizer (o->tokenizer, &error);
+  g_autoptr (MsBpe) bpe = ms_cli_load_tokenizer (o->tokenizer, &error);
   if (bpe == NULL)
     return ms_cli_fail (CMD, error);
   if (o->append_eot && ms_bpe_eot (bpe) < 0)

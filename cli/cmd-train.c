@@ -6,7 +6,6 @@
 #include <zlib.h>
 
 #include "common/ms-progress.h"
-#include "model/ms-checkpoint.h"
 #include "ms-cli.h"
 #include "text/ms-shard.h"
 #include "train/ms-trainer.h"
@@ -19,14 +18,6 @@ static void
 on_signal (int sig)
 {
   stop_requested = sig;
-}
-
-static gboolean
-save_model (MsGpt *gpt, const char *path, GError **error)
-{
-  g_autofree float *params = g_new (float, ms_gpt_num_params (gpt));
-  return ms_gpt_read_params (gpt, params, error)
-         && ms_checkpoint_save (path, ms_gpt_config (gpt), params, error);
 }
 
 int
@@ -184,7 +175,7 @@ ms_cmd_train (int argc, char **argv)
     }
   if (state && !ms_trainer_save_state (trainer, state, &error))
     return ms_cli_fail (CMD, error);
-  if (out && !save_model (gpt, out, &error))
+  if (out && !ms_gpt_save (gpt, out, &error))
     return ms_cli_fail (CMD, error);
   double elapsed = (g_get_monotonic_time () - start) / 1e6;
   g_printerr ("%d steps in %.1f s (%.0f tokens/s)%s%s\n", steps - first, elapsed,

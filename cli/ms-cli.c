@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model/ms-checkpoint.h"
+#include "ms-config.h"
 
 void
 ms_cli_add_common (GOptionContext *ctx, MsCliCommon *common)
@@ -141,3 +142,21 @@ ms_cli_load_model (MsBlas *blas, const char *spec, guint64 seed, GError **error)
   return ms_gpt_new (blas, &ck->cfg, ck->params, error);
 }
 
+
+MsBpe *
+ms_cli_load_tokenizer (const char *dir, GError **error)
+{
+  if (dir != NULL)
+    return ms_bpe_load (dir, error);
+  const char *candidates[] = { MS_SOURCE_DATADIR "/tokenizer", MS_DATADIR "/tokenizer" };
+  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
+    {
+      g_autofree char *enc = g_build_filename (candidates[i], MS_BPE_ENCODER_FILE, NULL);
+      if (g_file_test (enc, G_FILE_TEST_EXISTS))
+        return ms_bpe_load (candidates[i], error);
+    }
+  g_set_error (error, MS_ERROR, MS_ERROR_INVALID,
+               "no tokenizer found in %s or %s; pass --tokenizer DIR (a directory holding "
+               MS_BPE_ENCODER_FILE " and " MS_BPE_MERGES_FILE ")", candidates[0], candidates[1]);
+  return NULL;
+}

@@ -7,6 +7,7 @@
 
 #include "blas/ms-blas.h"
 #include "model/ms-gpt.h"
+#include "text/ms-bpe.h"
 
 typedef struct {
   const char *name;
@@ -36,6 +37,8 @@ int ms_cli_usage (const char *cmd, const char *format, ...) G_GNUC_PRINTF (2, 3)
 /* Loads a checkpoint (llm.c .bin or Hugging Face safetensors) onto the device; SPEC may also
  * be "random:L=4,NH=4,C=256,V=8192,maxT=256" for a freshly initialised model (seeded by SEED). */
 MsGpt *ms_cli_load_model (MsBlas *blas, const char *spec, guint64 seed, GError **error);
+/* The tokenizer in DIR, else the shipped one (MS_SOURCE_DATADIR, then MS_DATADIR). */
+MsBpe *ms_cli_load_tokenizer (const char *dir, GError **error);
 /* Parses "L=4,NH=4,C=256,V=8192,maxT=256" (V padded to a multiple of 128 unless Vp= is given). */
 gboolean ms_cli_parse_shape (const char *text, MsGptConfig *cfg, GError **error);
 

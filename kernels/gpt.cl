@@ -177,34 +177,11 @@ crossentropy_forward (__global float *losses, int lo, __global const float *logi
   __local float red[ROW_WG];
   int n = get_group_id (0), l = get_local_id (0);
   __global const float *x = logits + go + n * Vp;
-  float mx = -INFINITY;
-  for (int v = l; v < V; v += ROW_WG)
-    mx = fmax (mx, x[v]);
-  red[l] = mx;
-  barrier (CLK_LOCAL_MEM_FENCE);
-  for (int s = ROW_WG / 2; s > 0; s >>= 1)
-    {
-      if (l < s)
-        red[l] = fmax (red[l], red[l + s]);
-      barrier (CLK_LOCAL_MEM_FENCE);
-    }
-  mx = red[0];
-  barrier (CLK_LOCAL_MEM_FENCE);
-  float sum = 0.0f;
-  for (int v = l; v < V; v += ROW_WG)
-    sum += exp (x[v] - mx);
-  red[l] = sum;
-  barrier (CLK_LOCAL_MEM_FENCE);
-  for (int s = ROW_WG / 2; s > 0; s >>= 1)
-    {
-      if (l < s)
-        red[l] += red[l + s];
-      barrier (CLK_LOCAL_MEM_FENCE);
-    }
+  float2 ms = wg_logsumexp_parts (x, V, red);
   if (l == 0 && n < N)
     {
       int t = targets[n];
-      losses[lo + n] = t < 0 ? 0.0f : mx + log (red[0]) - x[t];
+      losses[lo + n] = t < 0 ? 0.0f : ms.x + log (ms.y) - x[t];
     }
 }
 

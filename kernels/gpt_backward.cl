@@ -12,31 +12,9 @@ crossentropy_backward (__global float *logits, int go, __global const int *targe
   int n = get_group_id (0), l = get_local_id (0);
   __global float *x = logits + go + n * Vp;
   int t = targets[n];
-  float mx = -INFINITY;
-  for (int v = l; v < V; v += ROW_WG)
-    mx = fmax (mx, x[v]);
-  red[l] = mx;
-  barrier (CLK_LOCAL_MEM_FENCE);
-  for (int s = ROW_WG / 2; s > 0; s >>= 1)
-    {
-      if (l < s)
-        red[l] = fmax (red[l], red[l + s]);
-      barrier (CLK_LOCAL_MEM_FENCE);
-    }
-  mx = red[0];
-  barrier (CLK_LOCAL_MEM_FENCE);
-  float sum = 0.0f;
-  for (int v = l; v < V; v += ROW_WG)
-    sum += exp (x[v] - mx);
-  red[l] = sum;
-  barrier (CLK_LOCAL_MEM_FENCE);
-  for (int s = ROW_WG / 2; s > 0; s >>= 1)
-    {
-      if (l < s)
-        red[l] += red[l + s];
-      barrier (CLK_LOCAL_MEM_FENCE);
-    }
-  float inv = 1.0f / red[0];
+  float2 ms = wg_logsumexp_parts (x, V, red);
+  float mx = ms.x;
+  float inv = 1.0f / ms.y;
   float g = t < 0 ? 0.0f : scale;
   for (int v = l; v < Vp; v += ROW_WG)
     x[v] = v < V ? g * (exp (x[v] - mx) * inv - (v == t ? 1.0f : 0.0f)) : 0.0f;

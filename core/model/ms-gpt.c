@@ -2,6 +2,7 @@
  * activations each in one buffer carved by offsets; GEMMs through MsBlas, everything else in
  * kernels/gpt.cl; nothing comes back to the host but the per-token losses. */
 #include "ms-gpt-private.h"
+#include "model/ms-checkpoint.h"
 
 #include <math.h>
 #include <string.h>
@@ -95,6 +96,14 @@ ms_gpt_write_params (MsGpt *gpt, const float *params, GError **error)
 {
   return ms_buffer_write (gpt->dev, gpt->params, 0, params, gpt->n_params * sizeof (float),
                           error);
+}
+
+gboolean
+ms_gpt_save (MsGpt *gpt, const char *path, GError **error)
+{
+  g_autofree float *params = g_new (float, gpt->n_params);
+  return ms_gpt_read_params (gpt, params, error)
+         && ms_checkpoint_save (path, &gpt->cfg, params, error);
 }
 
 void

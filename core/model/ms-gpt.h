@@ -76,6 +76,8 @@ gsize ms_gpt_param_offset (const MsGpt *gpt, int which);
 /* Copies all parameters back to the host, in llm.c order. */
 gboolean ms_gpt_read_params (MsGpt *gpt, float *out, GError **error);
 gboolean ms_gpt_write_params (MsGpt *gpt, const float *params, GError **error);
+/* Writes the parameters as an llm.c checkpoint (atomically, ms_checkpoint_save). */
+gboolean ms_gpt_save (MsGpt *gpt, const char *path, GError **error);
 
 /* Installs hooks for later forward passes (NULL removes them); the struct is copied. */
 void ms_gpt_set_hooks (MsGpt *gpt, const MsGptHooks *hooks);

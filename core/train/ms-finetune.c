@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "common/ms-atomic.h"
-#include "model/ms-checkpoint.h"
 #include "train/ms-batcher.h"
 #include "train/ms-train-log.h"
 
@@ -407,14 +406,6 @@ evaluate_heldout (MsGpt *gpt, const TaskSet *s, const MsFinetuneConfig *cfg, int
   return ok;
 }
 
-static gboolean
-save_model (MsGpt *gpt, const char *path, GError **error)
-{
-  g_autofree float *params = g_new (float, ms_gpt_num_params (gpt));
-  return ms_gpt_read_params (gpt, params, error)
-         && ms_checkpoint_save (path, ms_gpt_config (gpt), params, error);
-}
-
 gboolean
 ms_finetune_run (MsGpt *gpt, MsBpe *bpe, const MsTaskSpec *tasks, int n_tasks,
                  const MsFinetuneConfig *cfg_in, const char *out_dir, gboolean resume,
@@ -563,7 +554,7 @@ ms_finetune_run (MsGpt *gpt, MsBpe *bpe, const MsTaskSpec *tasks, int n_tasks,
   result->record_json = make_record (&s, tasks, &cfg, batcher, gpt, result, steps);
   record_path = g_build_filename (out_dir, "record.json", NULL);
   png = g_build_filename (out_dir, "loss.png", NULL);
-  if (!save_model (gpt, model_path, error)
+  if (!ms_gpt_save (gpt, model_path, error)
       || !ms_trainer_save_state (trainer, state_path, error)
       || !ms_atomic_write (record_path, result->record_json, strlen (result->record_json), error)
       || !ms_train_log_plot (log_path, png, "Fine-tuning loss", error))
