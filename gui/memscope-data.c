@@ -16,6 +16,8 @@ memscope_data_clear (MemscopeData *d)
   g_clear_pointer (&d->study, ms_store_study_free);
   g_clear_pointer (&d->runs, g_ptr_array_unref);
   g_clear_pointer (&d->tasks, g_ptr_array_unref);
+  g_clear_pointer (&d->analysis, ms_analysis_table_free);
+  g_clear_pointer (&d->analysis_error, g_free);
   g_clear_pointer (&d->table, ms_study_table_free);
   g_clear_pointer (&d->table_error, g_free);
   d->loading = FALSE;
@@ -72,6 +74,22 @@ table_job_free (TableJob *job)
   g_free (job);
 }
 
+/* What the worker hands back: the analysis points into the table. */
+typedef struct {
+  MsStudyTable *table;
+  MsAnalysisTable *analysis;
+  char *analysis_error;
+} TableResult;
+
+static void
+table_result_free (TableResult *r)
+{
+  ms_analysis_table_free (r->analysis);
+  ms_study_table_free (r->table);
+  g_free (r->analysis_error);
+  g_free (r);
+}
+
 static void
 table_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
@@ -85,9 +103,22 @@ table_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancell
     }
   MsStudyTable *table = ms_study_table_new (store, job->study, NULL, &error);
   if (table == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, table, (GDestroyNotify) ms_study_table_free);
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  TableResult *r = g_new0 (TableResult, 1);
+  r->table = table;
+  if (!g_cancellable_is_cancelled (cancellable))
+    {
+      r->analysis = ms_analysis_table_new (store, table, -1, &error);
+      if (r->analysis == NULL)
+        {
+          r->analysis_error = g_strdup (error->message);
+          g_clear_error (&error);
+        }
+    }
+  g_task_return_pointer (task, r, (GDestroyNotify) table_result_free);
 }
 
 void
@@ -105,9 +136,17 @@ memscope_data_table_async (const char *store_path, const char *study,
 }
 
 MsStudyTable *
-memscope_data_table_finish (GAsyncResult *result, GError **error)
+memscope_data_table_finish (GAsyncResult *result, MsAnalysisTable **analysis,
+                            char **analysis_error, GError **error)
 {
-  return g_task_propagate_pointer (G_TASK (result), error);
+  TableResult *r = g_task_propagate_pointer (G_TASK (result), error);
+  if (r == NULL)
+    return NULL;
+  MsStudyTable *table = r->table;
+  *analysis = r->analysis;
+  *analysis_error = r->analysis_error;
+  g_free (r);
+  return table;
 }
 
 int

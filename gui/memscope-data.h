@@ -6,6 +6,7 @@
 #include <gtk/gtk.h>
 
 #include "store/ms-store.h"
+#include "study/ms-analysis.h"
 #include "study/ms-figures.h"
 
 G_BEGIN_DECLS
@@ -19,6 +20,10 @@ typedef struct {
   GPtrArray *tasks;          /* MsStoreTask* */
   MsStudyTable *table;       /* NULL while loading or when it failed */
   char *table_error;
+  /* Membership inference, canaries, attention and sparse codes against memorization: built
+   * after the table in the same worker; it points into the table, so it goes first. */
+  MsAnalysisTable *analysis; /* NULL while loading or when it failed */
+  char *analysis_error;
   gboolean loading;          /* the table is being built */
   /* The analyses others add to the store: TRUE once the store holds their tables with rows. */
   gboolean has_attention, has_sparse, has_membership;
@@ -30,11 +35,14 @@ void memscope_data_clear (MemscopeData *data);
 gboolean memscope_data_read_study (MemscopeData *data, GError **error);
 
 /* Builds the study table of STUDY in a worker thread, with its own read-only connection to
- * STORE_PATH (an MsStore is not thread-safe). */
+ * STORE_PATH (an MsStore is not thread-safe), and then its analysis table. */
 void memscope_data_table_async (const char *store_path, const char *study,
                                 GCancellable *cancellable, GAsyncReadyCallback callback,
                                 gpointer user_data);
-MsStudyTable *memscope_data_table_finish (GAsyncResult *result, GError **error);
+/* The study table, or NULL with ERROR. *ANALYSIS gets the analysis table, or NULL with the
+ * reason in *ANALYSIS_ERROR (the study table is still good without it). */
+MsStudyTable *memscope_data_table_finish (GAsyncResult *result, MsAnalysisTable **analysis,
+                                          char **analysis_error, GError **error);
 
 /* The run's index in data->runs, or -1. */
 int memscope_data_find_run (const MemscopeData *data, const char *name);

@@ -156,12 +156,16 @@ static void
 on_table (GObject *source, GAsyncResult *result, gpointer user)
 {
   g_autoptr (GError) error = NULL;
-  MsStudyTable *table = memscope_data_table_finish (result, &error);
+  MsAnalysisTable *analysis = NULL;
+  char *analysis_error = NULL;
+  MsStudyTable *table = memscope_data_table_finish (result, &analysis, &analysis_error, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   MemscopeWindow *self = user;
   self->data.loading = FALSE;
   self->data.table = table;
+  self->data.analysis = analysis;
+  self->data.analysis_error = analysis_error;
   if (table == NULL)
     self->data.table_error = g_strdup (error->message);
   update_views (self);
@@ -175,6 +179,8 @@ show_study (MemscopeWindow *self, const char *name)
   g_cancellable_cancel (self->loading);
   g_clear_object (&self->loading);
   g_clear_pointer (&d->study, ms_store_study_free);
+  g_clear_pointer (&d->analysis, ms_analysis_table_free);
+  g_clear_pointer (&d->analysis_error, g_free);
   g_clear_pointer (&d->table, ms_study_table_free);
   g_clear_pointer (&d->table_error, g_free);
   d->loading = FALSE;

@@ -1,6 +1,9 @@
-/* The app tests' study. Scores are made up but consistent (a verbatim sample has a shared run
+/* The app tests' studies. Scores are made up but consistent (a verbatim sample has a shared run
  * of >= 50 characters at the stored positions), so every view has something to draw: the
- * single-task summarization run memorizes most, the mixture less, the base model least. */
+ * single-task summarization run memorizes most, the mixture less, the base model least. The
+ * analyses follow the same strengths: training samples have a lower loss than held-out ones
+ * the more a run memorizes, attention entropy falls and sparse codes grow with memorization,
+ * canaries inserted more often are more exposed. */
 #include "gui-fixture.h"
 
 #include <math.h>
@@ -31,13 +34,134 @@ static const char *const texts[] = {
   "ocean in the sixteenth century, many of them shown to the public for the first time.",
 };
 
-gboolean
-gui_fixture_write (const char *path, GError **error)
+/* How much run R memorizes sample I of task T under probe P (0 input, 1 target), 0..1. */
+static double
+strength_of (int r, int t, int i, int p)
 {
-  g_autoptr (MsStore) store = ms_store_open (path, error);
-  if (store == NULL)
+  gboolean held = i >= N_TRAIN;
+  return runs[r].strength * (t == 0 ? 1.0 : 0.5) * (held ? 0.25 : 1.0)
+         * (1.0 - 0.07 * (i % N_TRAIN)) * (p == 0 ? 0.8 : 1.0);
+}
+
+/* A small deterministic wobble in [0, 1) so that no measure is a function of another. */
+static double
+jitter (int a, int b, int c)
+{
+  return (double) ((a * 7 + b * 13 + c * 5) % 11) / 11.0;
+}
+
+static gboolean
+write_analyses (MsStore *store, const gint64 *run_ids, const gint64 *task_ids,
+                gint64 sample_ids[2][N_TRAIN + N_HELDOUT],
+                gint64 gen_ids[4][2][N_TRAIN + N_HELDOUT][2], GError **error)
+{
+  /* Membership scores of every run; the base run's loss is the reference ratio's. */
+  g_autoptr (GArray) mia = g_array_new (FALSE, FALSE, sizeof (MsStoreMia));
+  for (int r = 0; r < 4; r++)
+    for (int t = 0; t < 2; t++)
+      for (int i = 0; i < N_TRAIN + N_HELDOUT; i++)
+        {
+          double loss = 3.0 - (i < N_TRAIN ? 1.5 * strength_of (r, t, i, 1) : 0)
+                        + 0.4 * jitter (r, t, i);
+          MsStoreMia m = { run_ids[r], sample_ids[t][i], loss, -1.5 * loss, 0.3 + loss / 10,
+                           24 };
+          g_array_append_val (mia, m);
+        }
+  if (!ms_store_add_mia (store, (MsStoreMia *) mia->data, mia->len, error))
     return FALSE;
-  MsStoreStudyDef study = { .name = "quick", .spec_text = "[study]\nname = quick\n",
+
+  /* Attention statistics of every probe: 2 layers × 2 heads, prompt positions. Entropy falls
+   * with memorization in three heads and rises in one, so the head map has both signs. */
+  g_autoptr (GArray) att = g_array_new (FALSE, FALSE, sizeof (MsStoreAttention));
+  for (int r = 0; r < 4; r++)
+    for (int t = 0; t < 2; t++)
+      for (int i = 0; i < N_TRAIN + N_HELDOUT; i++)
+        for (int p = 0; p < 2; p++)
+          for (int l = 0; l < 2; l++)
+            for (int h = 0; h < 2; h++)
+              {
+                double s = strength_of (r, t, i, p), w = 0.05 * jitter (i, l, h + t);
+                double e = l == 0 && h == 1 ? 0.4 + 0.4 * s + w : 0.95 - 0.5 * s - w;
+                MsStoreAttention a = { gen_ids[r][t][i][p], l, h, "prompt", e, 1 - e,
+                                       1.2 - e, 1 - e, 16 };
+                g_array_append_val (att, a);
+              }
+  if (!ms_store_add_attention (store, (MsStoreAttention *) att->data, att->len, error))
+    return FALSE;
+
+  /* Full maps (mean over heads, head -1) of the first two training samples of each task under
+   * every fine-tuned run: causal attention that decays with distance. */
+  enum { T = 8 };
+  static const char *tokens = "[\"The\",\" council\",\" approved\",\" the\",\" new\","
+                              "\" budget\",\" for\",\" the\"]";
+  float map[T * T];
+  for (int q = 0; q < T; q++)
+    {
+      double z = 0;
+      for (int k = 0; k <= q; k++)
+        z += exp (-(q - k) / 2.0);
+      for (int k = 0; k < T; k++)
+        map[q * T + k] = k <= q ? (float) (exp (-(q - k) / 2.0) / z) : 0.0f;
+    }
+  g_autoptr (GArray) maps = g_array_new (FALSE, FALSE, sizeof (MsStoreAttentionMap));
+  for (int r = 1; r < 4; r++)
+    for (int t = 0; t < 2; t++)
+      for (int i = 0; i < 2; i++)
+        {
+          MsStoreAttentionMap m = { gen_ids[r][t][i][0], 1, -1, T, T, tokens, map };
+          g_array_append_val (maps, m);
+        }
+  if (!ms_store_add_attention_maps (store, (MsStoreAttentionMap *) maps->data, maps->len,
+                                    error))
+    return FALSE;
+
+  /* Sparse codes under the mixture's dictionary: more atoms for what the single-task runs
+   * memorize more. */
+  g_autoptr (GArray) sparse = g_array_new (FALSE, FALSE, sizeof (MsStoreSparse));
+  static const gint32 support[] = { 3, 7, 11, 19, 23, 42 };
+  for (int t = 0; t < 2; t++)
+    for (int i = 0; i < N_TRAIN + N_HELDOUT; i++)
+      {
+        double s = strength_of (1 + t, t, i, 0);
+        double atoms = 4 + 20 * s + 2 * jitter (t, i, 3);
+        MsStoreSparse sp = { run_ids[3], sample_ids[t][i], 1, atoms * 1.2, atoms, 3.5, 0.1,
+                             support, G_N_ELEMENTS (support) };
+        g_array_append_val (sparse, sp);
+      }
+  if (!ms_store_add_sparse (store, (MsStoreSparse *) sparse->data, sparse->len, error))
+    return FALSE;
+
+  /* Canaries in summarization, inserted once or 8 times, under the base model, its
+   * single-task run and the mixture: exposure grows with repeats and the run's strength. */
+  g_autoptr (GArray) canaries = g_array_new (FALSE, FALSE, sizeof (MsStoreCanary));
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  static const int canary_runs[] = { 0, 1, 3 };
+  for (guint k = 0; k < G_N_ELEMENTS (canary_runs); k++)
+    for (int rep = 0; rep < 2; rep++)
+      for (int c = 0; c < 2; c++)
+        {
+          int r = canary_runs[k], repeats = rep == 0 ? 1 : 8;
+          double space = 1e6, cands = 200;
+          /* Exposure from the sampled rank among the candidates and the secret. */
+          double want = 1 + runs[r].strength * repeats + 0.5 * c;
+          gint64 rank = (gint64) MAX (1, round ((cands + 1) / pow (2, want)));
+          double exposure = log2 ((cands + 1) / (double) rank);
+          char *name = g_strdup_printf ("canary-%d-%d", repeats, c);
+          g_ptr_array_add (names, name);
+          MsStoreCanary cn = { run_ids[r], task_ids[0], name, "482913", repeats, 20 - exposure,
+                               rank, (gint64) cands, space, exposure, exposure + 0.5 };
+          g_array_append_val (canaries, cn);
+        }
+  return ms_store_add_canaries (store, (MsStoreCanary *) canaries->data, canaries->len, error);
+}
+
+/* The study NAME: its tasks, samples, runs with their probes and curves, and with ANALYSES the
+ * rows of the analysis tables. */
+static gboolean
+write_study (MsStore *store, const char *name, gboolean analyses, GError **error)
+{
+  g_autofree char *spec = g_strdup_printf ("[study]\nname = %s\n", name);
+  MsStoreStudyDef study = { .name = name, .spec_text = spec,
                             .settings_json = "{\"probe_k\":16,\"probe_n\":16}" };
   gint64 study_id = ms_store_upsert_study (store, &study, error);
   if (study_id == 0)
@@ -68,23 +192,22 @@ gui_fixture_write (const char *path, GError **error)
         if (!ms_store_upsert_samples (store, &s, 1, &sample_ids[t][i], error))
           return FALSE;
       }
+  gint64 run_ids[4], gen_ids[4][2][N_TRAIN + N_HELDOUT][2];
   for (int r = 0; r < 4; r++)
     {
       MsStoreRunDef def = { .name = runs[r].name, .kind = runs[r].kind,
                             .mixture = runs[r].mixture, .seed = 1,
                             .tasks_json = runs[r].tasks_json, .hyper_json = "{}" };
-      gint64 run_id = ms_store_ensure_run (store, study_id, &def, NULL, error);
+      gint64 run_id = run_ids[r] = ms_store_ensure_run (store, study_id, &def, NULL, error);
       if (run_id == 0 || !ms_store_begin (store, error))
         return FALSE;
       for (int t = 0; t < 2; t++)
         for (int i = 0; i < N_TRAIN + N_HELDOUT; i++)
           for (int p = 0; p < 2; p++)
             {
-              gboolean held = i >= N_TRAIN;
               /* Summarization memorizes more than sentiment; held-out samples and the base
                * model little; the score falls off along the samples. */
-              double s = runs[r].strength * (t == 0 ? 1.0 : 0.5) * (held ? 0.25 : 1.0)
-                         * (1.0 - 0.07 * (i % N_TRAIN)) * (p == 0 ? 0.8 : 1.0);
+              double s = strength_of (r, t, i, p);
               const char *ref = texts[(t + i + 1) % G_N_ELEMENTS (texts)];
               gsize shared = (gsize) (s * 120);
               g_autofree char *gen = g_strdup_printf ("%.*s and then something else entirely",
@@ -108,7 +231,8 @@ gui_fixture_write (const char *path, GError **error)
                 .reference_tokens = ref_tok, .n_reference_tokens = 16, .text = gen,
                 .tokens = gen_tok, .n_tokens = 16, .scores = sc,
               };
-              if (ms_store_add_generation (store, &g, error) == 0)
+              gen_ids[r][t][i][p] = ms_store_add_generation (store, &g, error);
+              if (gen_ids[r][t][i][p] == 0)
                 return FALSE;
             }
       if (r > 0)
@@ -125,5 +249,13 @@ gui_fixture_write (const char *path, GError **error)
       if (!ms_store_update_run (store, run_id, &u, error) || !ms_store_commit (store, error))
         return FALSE;
     }
-  return TRUE;
+  return !analyses || write_analyses (store, run_ids, task_ids, sample_ids, gen_ids, error);
+}
+
+gboolean
+gui_fixture_write (const char *path, GError **error)
+{
+  g_autoptr (MsStore) store = ms_store_open (path, error);
+  return store != NULL && write_study (store, "quick", TRUE, error)
+         && write_study (store, "bare", FALSE, error);
 }

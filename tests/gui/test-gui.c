@@ -1,8 +1,9 @@
 /* memscope-gtk end to end, under Xvfb: the app opens a store written by gui-fixture.c and saves
  * each view as PNG through its --screenshot option; each image must show what the view is for
- * (a chart's area well covered by non-background pixels, a filled table, the "not computed"
- * page of an analysis the study lacks), the views must differ, and in LANG=zh_CN.UTF-8 the
- * window title and the header must be the Chinese ones, which needs the compiled catalogue. */
+ * (a chart's area well covered by non-background pixels, a filled table), every chart of the
+ * analysis views must draw its data, a study without analyses must get the "not computed"
+ * pages, the views must differ, and in LANG=zh_CN.UTF-8 the window title and the header must
+ * be the Chinese ones, which needs the compiled catalogue. */
 #include <cairo.h>
 #include <locale.h>
 #include <stdio.h>
@@ -38,16 +39,18 @@ shot_free (Shot *s)
   g_free (s);
 }
 
-/* Runs the app on VIEW with LANG and parses what it printed. */
+/* Runs the app on VIEW of STUDY with LANG, starting an analysis view on CHART (NULL: its
+ * default), and parses what it printed. */
 static Shot *
-take (const char *view, const char *lang)
+take_full (const char *study, const char *view, const char *chart, const char *lang)
 {
   Shot *s = g_new0 (Shot, 1);
-  s->png = g_strdup_printf ("%s/%s-%s.png", ms_test_tmpdir (), view, lang);
+  s->png = g_strdup_printf ("%s/%s-%s-%s-%s.png", ms_test_tmpdir (), study, view,
+                            chart != NULL ? chart : "default", lang);
   s->charts = g_array_new (FALSE, FALSE, sizeof (Rect));
   s->tables = g_array_new (FALSE, FALSE, sizeof (Rect));
   s->empties = g_array_new (FALSE, FALSE, sizeof (Rect));
-  const char *argv[] = { app_path, "--store", store_path, "--study", "quick", "--view", view,
+  const char *argv[] = { app_path, "--store", store_path, "--study", study, "--view", view,
                          "--screenshot", s->png, "--size", "1200x800", NULL };
   char **env = g_get_environ ();
   const char *locale = strcmp (lang, "en") == 0 ? "C.UTF-8" : lang;
@@ -59,6 +62,10 @@ take (const char *view, const char *lang)
   env = g_environ_setenv (env, "GDK_BACKEND", "x11", TRUE);
   /* Light style whatever the machine says, so that "background" is the same everywhere. */
   env = g_environ_setenv (env, "ADW_DEBUG_COLOR_SCHEME", "prefer-light", TRUE);
+  if (chart != NULL)
+    env = g_environ_setenv (env, "MEMSCOPE_ANALYSIS_CHART", chart, TRUE);
+  else
+    env = g_environ_unsetenv (env, "MEMSCOPE_ANALYSIS_CHART");
   g_autofree char *out = NULL, *err = NULL;
   int status = 0;
   g_autoptr (GError) error = NULL;
@@ -83,6 +90,12 @@ take (const char *view, const char *lang)
     }
   g_assert_nonnull (s->title);
   return s;
+}
+
+static Shot *
+take (const char *view, const char *lang)
+{
+  return take_full ("quick", view, NULL, lang);
 }
 
 /* The fraction of pixels in R (clipped to the image) that differ from the colour at R's top-left
@@ -142,15 +155,7 @@ test_views (void)
       hashes[v] = pixels_hash (img);
       g_test_message ("%s: %u charts, %u tables, %u empty pages", views[v], s->charts->len,
                       s->tables->len, s->empties->len);
-      gboolean analysis = v >= 2 && v <= 4;
-      if (analysis)
-        {
-          /* The fixture has no analysis data: the view says so, with its icon and text. */
-          g_assert_cmpuint (s->empties->len, >=, 1);
-          double frac = ink (img, g_array_index (s->empties, Rect, 0).r);
-          g_assert_cmpfloat (frac, >, 0.002);
-        }
-      else if (strcmp (views[v], "samples") == 0)
+      if (strcmp (views[v], "samples") == 0)
         {
           g_assert_cmpuint (s->tables->len, ==, 1);
           /* 192 rows of text in the table. */
@@ -180,6 +185,71 @@ test_views (void)
     for (guint b = a + 1; b < G_N_ELEMENTS (views); b++)
       if (hashes[a] == hashes[b])
         g_error ("views %s and %s gave the same image", views[a], views[b]);
+}
+
+/* Every chart of the analysis views, each drawn from the fixture's analysis tables: the chart
+ * and not the "not computed" page, its area well covered (boxes and points, bars, curves, a
+ * heatmap's cells). Charts each view must offer, and the least ink each must show: a chart
+ * drawing "No data" has about 0.1%. */
+static void
+test_analysis_charts (void)
+{
+  static const struct {
+    const char *view, *chart;
+    double min_ink;
+  } charts[] = {
+    { "attention", "attention-tasks", 0.03 },
+    { "attention", "attention-scatter", 0.015 },
+    { "attention", "attention-heads", 0.3 },
+    { "attention", "attention-map", 0.1 },
+    { "sparse", "sparse-tasks", 0.03 },
+    { "sparse", "sparse-scatter", 0.015 },
+    { "membership", "mia-auc", 0.1 },
+    { "membership", "mia-roc", 0.015 },
+    { "membership", "canaries", 0.02 },
+  };
+  guint hashes[G_N_ELEMENTS (charts)];
+  for (guint i = 0; i < G_N_ELEMENTS (charts); i++)
+    {
+      Shot *s = take_full ("quick", charts[i].view, charts[i].chart, "C.UTF-8");
+      cairo_surface_t *img = load (s->png);
+      hashes[i] = pixels_hash (img);
+      g_assert_cmpuint (s->empties->len, ==, 0);
+      g_assert_cmpuint (s->charts->len, ==, 1);
+      const double *r = g_array_index (s->charts, Rect, 0).r;
+      g_assert_cmpfloat (r[2], >, 300);
+      g_assert_cmpfloat (r[3], >, 200);
+      double frac = ink (img, r);
+      g_test_message ("%s %s: chart ink %.3f", charts[i].view, charts[i].chart, frac);
+      g_assert_cmpfloat (frac, >, charts[i].min_ink);
+      cairo_surface_destroy (img);
+      shot_free (s);
+    }
+  /* Each choice drew a different chart. */
+  for (guint a = 0; a < G_N_ELEMENTS (charts); a++)
+    for (guint b = a + 1; b < G_N_ELEMENTS (charts); b++)
+      if (hashes[a] == hashes[b])
+        g_error ("charts %s and %s gave the same image", charts[a].chart, charts[b].chart);
+}
+
+/* A study whose store has no analysis rows: each analysis view says so, with its icon and
+ * text, and shows no chart. */
+static void
+test_not_computed (void)
+{
+  static const char *const analyses[] = { "attention", "sparse", "membership" };
+  for (guint v = 0; v < G_N_ELEMENTS (analyses); v++)
+    {
+      Shot *s = take_full ("bare", analyses[v], NULL, "C.UTF-8");
+      cairo_surface_t *img = load (s->png);
+      g_assert_cmpuint (s->empties->len, >=, 1);
+      g_assert_cmpuint (s->charts->len, ==, 0);
+      double frac = ink (img, g_array_index (s->empties, Rect, 0).r);
+      g_test_message ("bare %s: empty page ink %.3f", analyses[v], frac);
+      g_assert_cmpfloat (frac, >, 0.002);
+      cairo_surface_destroy (img);
+      shot_free (s);
+    }
 }
 
 static void
@@ -239,6 +309,8 @@ main (int argc, char **argv)
   if (!gui_fixture_write (store_path, &error))
     g_error ("fixture: %s", error->message);
   g_test_add_func ("/gui/views", test_views);
+  g_test_add_func ("/gui/analysis-charts", test_analysis_charts);
+  g_test_add_func ("/gui/not-computed", test_not_computed);
   g_test_add_func ("/gui/chinese", test_chinese);
   int status = g_test_run ();
   g_free (store_path);
