@@ -365,8 +365,8 @@ scatter_figure (const MsAnalysisTable *a, const MsWhy *w, const char *id, const 
     : _("too few samples for a correlation");
   MsScatterChart *c = ms_fig_own (f, g_new0 (MsScatterChart, 1));
   *c = (MsScatterChart) { .title = f->title, .x_label = x_label,
-                          .y_label = ms_fig_printf (f, _("token match (%s probe)"),
-                                                    ms_study_probe_name (a->probe)),
+                          .y_label = a->probe == 0 ? _("token match (input probe)")
+                                                   : _("token match (target probe)"),
                           .x = w->values, .y = w->memo, .n = (int) w->n, .group = w->task,
                           .group_names = names, .n_groups = t->n_tasks, .fit_line = TRUE,
                           .annotation = note, .y_format = MS_PLOT_FORMAT_PERCENT };

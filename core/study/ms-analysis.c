@@ -333,8 +333,11 @@ ms_figure_mia_auc (const MsAnalysisTable *a, int signal)
             lo[k] = hi[k] = NAN;
         }
       const char *name = ms_fig_own (f, g_strdup (keys->pdata[s]));
+      /* The colours of the main figure: single-task blue, base grey, mixtures after. */
+      gboolean is_base = g_str_equal (name, _("Base model"));
+      int color = is_base ? 8 : g_str_equal (name, _("Single-task")) ? 1 : 2 + s % 6;
       series[s] = (MsBarSeries) { .name = name, .values = v, .lower = lo, .upper = hi,
-                                  .control = g_str_equal (name, _("Base model")) };
+                                  .control = is_base, .color = color };
     }
   MsBarChart *c = ms_fig_own (f, g_new0 (MsBarChart, 1));
   *c = (MsBarChart) { .title = f->title, .x_label = _("Task"), .y_label = _("ROC AUC"),
