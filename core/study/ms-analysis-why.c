@@ -104,16 +104,18 @@ summarise (MsWhy *w, int n_tasks)
       }
   w->across.task = -1;
   w->across.n = m;
-  /* Only a handful of tasks: no bootstrap interval worth the name, but the coefficient and its
-   * t-approximation p-value. */
+  /* Only a handful of tasks: the coefficients and the t-approximation p-value are what count;
+   * a bootstrap over so few points gives only a coarse interval. */
   MsBootstrapParams p;
   ms_bootstrap_params_init (&p);
   p.n_resamples = 200;
-  w->across.defined = m >= 3 && ms_stats_spearman (x, y, m, &p, &w->across.spearman, NULL);
+  w->across.defined = m >= 3 && ms_stats_spearman (x, y, m, &p, &w->across.spearman, NULL)
+                      && ms_stats_pearson (x, y, m, &p, &w->across.pearson, NULL);
 }
 
 /* Attention of the single-task runs' training samples for the probe, with each generation's
- * token match: the last layer's entropy averaged over heads, and per (layer, head). */
+ * token match: the last layer's entropy averaged over heads, and per (layer, head). One point
+ * per generation, so a sample probed by several seeds counts once per seed, as in the rates. */
 static gboolean
 load_attention (MsAnalysisTable *a, MsStore *store, GError **error)
 {
@@ -213,25 +215,26 @@ load_sparse (MsAnalysisTable *a, MsStore *store, GError **error)
 {
   const MsStudyTable *t = a->table;
   g_autofree char *runs_sql = g_strdup_printf (
-    "SELECT r.name FROM sparse sp JOIN runs r ON r.id = sp.run_id WHERE r.study_id = %"
-    G_GINT64_FORMAT " AND r.status = 'done' GROUP BY r.id ORDER BY r.kind = 'mixture' DESC, "
-    "r.kind = 'base' DESC, r.id LIMIT 1", t->study->id);
+    "SELECT r.id, max(sp.layer), r.name FROM sparse sp JOIN runs r ON r.id = sp.run_id "
+    "WHERE r.study_id = %" G_GINT64_FORMAT " AND r.status = 'done' GROUP BY r.id "
+    "ORDER BY r.kind = 'mixture' DESC, r.kind = 'base' DESC, r.id LIMIT 1", t->study->id);
   g_autoptr (MsStoreTable) rq = ms_store_query (store, runs_sql, error);
   if (rq == NULL)
     return FALSE;
   if (rq->n_rows == 0)
     return TRUE;
-  a->sparse_run = g_strdup (rq->cells[0]);
-  g_autofree char *quoted = g_strdup (a->sparse_run);
+  a->sparse_run = g_strdup (rq->cells[2]);
+  /* One layer (the deepest the run coded); per sample, memorization averaged over the seeds
+   * of its single-task runs. */
   g_autofree char *sql = g_strdup_printf (
     "SELECT s.task_id, sp.active_at_error, avg(sc.token_match) FROM sparse sp "
-    "JOIN runs r ON r.id = sp.run_id JOIN samples s ON s.id = sp.sample_id "
+    "JOIN samples s ON s.id = sp.sample_id "
     "JOIN generations g ON g.sample_id = s.id AND g.probe = '%s' "
     "JOIN runs gr ON gr.id = g.run_id AND gr.kind = 'single' AND gr.status = 'done' "
     "JOIN scores sc ON sc.generation_id = g.id "
-    "WHERE r.study_id = %" G_GINT64_FORMAT " AND r.name = '%s' AND s.split = 'train' "
+    "WHERE sp.run_id = %s AND sp.layer = %s AND s.split = 'train' "
     "AND sp.active_at_error IS NOT NULL GROUP BY sp.sample_id ORDER BY sp.sample_id",
-    ms_study_probe_name (a->probe), t->study->id, quoted);
+    ms_study_probe_name (a->probe), rq->cells[0], rq->cells[1]);
   g_autoptr (MsStoreTable) q = ms_store_query (store, sql, error);
   if (q == NULL)
     return FALSE;
@@ -266,8 +269,10 @@ load_matrix (MsAnalysisTable *a, MsStore *store, GError **error)
     "a.generation_id JOIN samples s ON s.id = g.sample_id JOIN scores sc ON sc.generation_id = "
     "g.id JOIN runs r ON r.id = g.run_id WHERE r.study_id = %" G_GINT64_FORMAT " AND r.status "
     "= 'done' AND r.kind = 'single' AND s.split = 'train' AND g.probe = '%s' AND a.phase = "
-    "'prompt' AND a.layer = (SELECT max(layer) FROM attention) GROUP BY g.id ORDER BY g.id",
-    t->study->id, ms_study_probe_name (a->probe));
+    "'prompt' AND a.layer = (SELECT max(a2.layer) FROM attention a2 JOIN generations g2 ON "
+    "g2.id = a2.generation_id JOIN runs r2 ON r2.id = g2.run_id WHERE r2.study_id = %"
+    G_GINT64_FORMAT ") GROUP BY g.id ORDER BY g.id",
+    t->study->id, ms_study_probe_name (a->probe), t->study->id);
   g_autoptr (MsStoreTable) q = ms_store_query (store, sql, error);
   if (q == NULL)
     return FALSE;
@@ -316,7 +321,6 @@ ms_analysis_load_why (MsAnalysisTable *a, MsStore *store, GError **error)
 {
   if (!load_matrix (a, store, error))
     return FALSE;
-  /* A name in SQL: quotes would need doubling; run names never hold them, but be safe. */
   return load_attention (a, store, error) && load_sparse (a, store, error);
 }
 
