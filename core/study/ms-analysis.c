@@ -390,8 +390,9 @@ ms_figure_canaries (const MsAnalysisTable *a)
   if (a->canaries->len == 0)
     return NULL;
   MsFigure *f = ms_fig_new (g_strdup ("canaries"),
-                            g_strdup_printf (_("Exposure of canaries inserted into “%s” (the "
-                                               "sampled rank shows at most %.1f bits)"),
+                            g_strdup_printf (_("Exposure of canaries inserted into “%s” (by "
+                                               "sampled rank, above %.1f bits means the secret "
+                                               "outranked every sampled candidate)"),
                                              a->canary_task ? a->canary_task : "?",
                                              g_array_index (a->canaries, MsCanaryResult,
                                                             0).saturation),

@@ -27,7 +27,8 @@ typedef struct {
   double exposure_mean, exposure_min, exposure_max;     /* from the sampled rank */
   double normal_mean;         /* extrapolated from the candidates' distribution */
   double max_exposure;        /* log2 (space): a canary ranked first of all */
-  double saturation;          /* what the sampled rank can show at most: log2 (space / candidates) */
+  double saturation;          /* the most the sampled rank resolves short of ranking first:
+                                 log2 (space / candidates) */
 } MsCanaryResult;
 
 /* One per-sample measure (an attention statistic, or sparse-code density) against memorization
