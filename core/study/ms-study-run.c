@@ -1007,14 +1007,39 @@ maps_run (Study *s, Run *r, GError **error)
   return TRUE;
 }
 
+typedef gboolean (*AnalysisFunc) (Study *s, Run *r, GError **error);
+
+/* Runs the analyses the spec asks for, and says what each cost. */
 static gboolean
 finish_run (Study *s, Run *r, GError **error)
 {
-  if (s->spec->attention && s->spec->attention_maps > 0 && !maps_run (s, r, error))
-    return FALSE;
-  if ((s->spec->mia && !mia_run (s, r, error)) || !canary_run (s, r, error)
-      || (s->spec->sparse && !sparse_run (s, r, error)))
-    return FALSE;
+  const MsStudySpec *spec = s->spec;
+  struct { const char *name; gboolean on; AnalysisFunc fn; } steps[] = {
+    { "attention maps", spec->attention && spec->attention_maps > 0, maps_run },
+    { "membership inference", spec->mia, mia_run },
+    { "canaries", spec->canary_task != NULL, canary_run },
+    { "sparse codes", spec->sparse, sparse_run },
+  };
+  GString *cost = g_string_new (NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      if (!steps[i].on)
+        continue;
+      gint64 t0 = g_get_monotonic_time ();
+      if (!steps[i].fn (s, r, error))
+        {
+          g_string_free (cost, TRUE);
+          return FALSE;
+        }
+      g_string_append_printf (cost, "%s%s %.1f s", cost->len ? ", " : "", steps[i].name,
+                              (g_get_monotonic_time () - t0) / 1e6);
+    }
+  if (cost->len)
+    {
+      g_autofree char *m = g_strdup_printf ("analyses: %s", cost->str);
+      emit (s, MS_STUDY_EVENT_MESSAGE, 0, 0, NAN, NAN, m);
+    }
+  g_string_free (cost, TRUE);
   g_autofree char *finished = ms_store_now ();
   MsStoreRunUpdate u = { .set = MS_RUN_SET_STATUS | MS_RUN_SET_PROBE_SECONDS | MS_RUN_SET_FINISHED,
                          .status = "done", .probe_seconds = s->probe_seconds,
