@@ -3,6 +3,7 @@
  * control series and an optional dashed reference line. */
 #include "ms-plot-private.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 
 static double
@@ -107,6 +108,18 @@ ms_plot_bars (cairo_t *cr, double width, double height, const MsBarChart *c,
             }
           ms_draw_item (&d, MS_PLOT_ITEM_BAR, k, i, x, top, w, h, v);
         }
+    }
+
+  /* A category without any bar says so, rather than passing for a rate of zero. */
+  for (int i = 0; i < nc; i++)
+    {
+      gboolean any = FALSE;
+      for (int k = 0; k < ns && !any; k++)
+        any = isfinite (at (c->series[k].values, i));
+      if (!any)
+        /* TRANSLATORS: a bar chart's category with no value (nothing was measured). */
+        ms_draw_text (&d, MS_TEXT_NOTE, C_("chart", "n/a"), f.left + (i + 0.5) * slot,
+                      y0 - 3 * s, 0.5, 1, d.t->muted);
     }
 
   /* The zero line, when the axis runs below zero. */
