@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "analysis/ms-attention.h"
 #include "bench-util.h"
 #include "model/ms-checkpoint.h"
 #include "model/ms-generate.h"
@@ -20,6 +21,7 @@ typedef struct {
   MsBuffer *a, *b, *c;
   int n_new;
   gboolean no_cache;
+  MsAttentionStats *att;   /* non-NULL: generation feeds attention statistics, as probing does */
 } Ctx;
 
 static void
@@ -65,7 +67,11 @@ run_generate (gpointer p)
       lens[b] = c->T;
     }
   MsGenerateOptions opt = { .max_new_tokens = c->n_new, .no_cache = c->no_cache };
+  if (c->att)
+    must (ms_attention_stats_reset_lens (c->att, c->B, lens, &error), error);
   must (ms_gpt_generate (c->gpt, c->B, prompts, lens, &opt, out, out_lens, &error), error);
+  if (c->att)
+    must (ms_attention_stats_read (c->att, out_lens, NULL, NULL, &error), error);
 }
 
 static void
@@ -147,9 +153,21 @@ main (int argc, char **argv)
   MsTimes gen = ms_bench_time (run_generate, &c, 1, MAX (3, reps / 2));
   c.no_cache = TRUE;
   MsTimes gen_nc = ms_bench_time (run_generate, &c, 0, MAX (3, reps / 2));
+  c.no_cache = FALSE;
+  /* The same with attention statistics accumulated on the device, as every probe does. */
+  c.att = ms_attention_stats_new (dev, B, cfg.num_layers, cfg.num_heads, MS_ATT_TOP_K_DEFAULT,
+                                  &error);
+  must (c.att != NULL, error);
+  MsGptHooks hooks = { 0 };
+  ms_attention_stats_hooks (c.att, &hooks);
+  ms_gpt_set_hooks (c.gpt, &hooks);
+  MsTimes gen_att = ms_bench_time (run_generate, &c, 1, MAX (3, reps / 2));
+  ms_gpt_set_hooks (c.gpt, NULL);
+  g_clear_pointer (&c.att, ms_attention_stats_free);
   c.T = T;
   printf ("generate_tokens_per_second %.1f\n", B * c.n_new / gen.median);
   printf ("generate_no_cache_tokens_per_second %.1f\n", B * c.n_new / gen_nc.median);
+  printf ("generate_attention_stats_tokens_per_second %.1f\n", B * c.n_new / gen_att.median);
 
   gsize n = 2048 * 2048;
   c.a = ms_buffer_new (dev, n * 4, &error);

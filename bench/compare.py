@@ -52,6 +52,10 @@ def main():
         print(f"   generation  {ms['generate_tokens_per_second']} tok/s with KV cache, "
               f"{ms['generate_no_cache_tokens_per_second']} without "
               f"({float(ms['generate_tokens_per_second']) / float(ms['generate_no_cache_tokens_per_second']):.1f}x)")
+        print(f"   attention statistics while generating (as probes do): "
+              f"{ms['generate_attention_stats_tokens_per_second']} tok/s, "
+              f"{float(ms['generate_attention_stats_tokens_per_second']) / float(ms['generate_tokens_per_second']):.2f}x "
+              f"the plain speed")
         print(f"   MFU: train {float(ms['train_mfu']):.0%}, forward {float(ms['forward_mfu']):.0%} "
               f"of the measured peak GEMM rate {ms['peak_gemm_gflops']} GFLOP/s")
     return 0
