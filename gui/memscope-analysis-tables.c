@@ -124,7 +124,7 @@ memscope_analysis_fill_why (GtkWidget *grid, const MsAnalysisTable *a, const MsW
           label = g_strdup (a->table->tasks[k].name);
         }
       else
-        label = g_strdup (k == -1 ? _("All tasks pooled") : _("Across tasks (means)"));
+        label = g_strdup (k == -1 ? _("All tasks pooled") : _("Across tasks (means, n ≥ 5)"));
       const char *cells[] = { label, n, rho, p, r, mean, memo };
       for (guint j = 0; j < G_N_ELEMENTS (cells); j++)
         cell (grid, cells[j], j, row, j > 0, FALSE);

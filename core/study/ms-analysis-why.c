@@ -57,8 +57,12 @@ ms_why_score_name (int score)
   return score >= 0 && score < MS_WHY_N_SCORES ? names[score] : "?";
 }
 
-/* Spearman and Pearson with paired bootstrap intervals; undefined below 5 pairs or when a side
- * is constant (a task where nothing was memorized, say). */
+/* The fewest pairs a coefficient is computed from, and the fewest samples behind a task mean
+ * that counts across tasks (the mean of one or two samples is not a task's). */
+#define MIN_PAIRS 5
+
+/* Spearman and Pearson with paired bootstrap intervals; undefined below MIN_PAIRS pairs or
+ * when a side is constant (a task where nothing was memorized, say). */
 static void
 correlate (const double *x, const double *y, gsize n, MsWhyCorr *out)
 {
@@ -66,7 +70,7 @@ correlate (const double *x, const double *y, gsize n, MsWhyCorr *out)
   ms_bootstrap_params_init (&p);
   p.n_resamples = 500;
   out->n = n;
-  out->defined = n >= 5 && ms_stats_spearman (x, y, n, &p, &out->spearman, NULL)
+  out->defined = n >= MIN_PAIRS && ms_stats_spearman (x, y, n, &p, &out->spearman, NULL)
                  && ms_stats_pearson (x, y, n, &p, &out->pearson, NULL);
 }
 
@@ -97,7 +101,7 @@ summarise (MsWhy *w, int n_tasks)
   correlate (w->values, w->memo, w->n, &w->pooled);
   gsize m = 0;
   for (int k = 0; k < n_tasks; k++)
-    if (w->tasks[k].n > 0)
+    if (w->tasks[k].n >= MIN_PAIRS)
       {
         x[m] = w->tasks[k].measure;
         y[m++] = w->tasks[k].memorization;
@@ -203,7 +207,8 @@ load_attention (MsAnalysisTable *a, MsStore *store, GError **error)
       MsBootstrapParams p;
       ms_bootstrap_params_init (&p);
       p.n_resamples = 50;
-      a->head_rho[c] = m >= 5 && ms_stats_spearman (x, y, m, &p, &r, NULL) ? r.r.estimate : NAN;
+      a->head_rho[c] = m >= MIN_PAIRS && ms_stats_spearman (x, y, m, &p, &r, NULL)
+                         ? r.r.estimate : NAN;
     }
   return TRUE;
 }
@@ -308,7 +313,7 @@ load_matrix (MsAnalysisTable *a, MsStore *store, GError **error)
             MsBootstrapParams p;
             ms_bootstrap_params_init (&p);
             p.n_resamples = 20;
-            if (m >= 5 && ms_stats_spearman (x, y, m, &p, &r, NULL))
+            if (m >= MIN_PAIRS && ms_stats_spearman (x, y, m, &p, &r, NULL))
               sum += r.r.estimate, defined++;
           }
         a->matrix->within_mean[st][sc] = defined ? sum / defined : NAN;

@@ -68,7 +68,7 @@ typedef struct {
   MsWhyCorr *within;          /* (n_tasks) */
   MsWhyCorr pooled;
   MsWhyTask *tasks;           /* (n_tasks) */
-  MsWhyCorr across;           /* Spearman over the task means (n = tasks with data) */
+  MsWhyCorr across;           /* over the means of tasks with >= 5 samples (n = tasks) */
 } MsWhy;
 
 typedef struct {

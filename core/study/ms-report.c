@@ -445,7 +445,7 @@ analysis_sections (MsDoc *doc, MsStore *store, const MsAnalysisTable *a, const c
       for (int k = -2; k < a->table->n_tasks; k++)
         {
           const MsWhyCorr *c = k == -2 ? &w->across : k == -1 ? &w->pooled : &w->within[k];
-          const char *who = k == -2 ? _("across tasks (task means)")
+          const char *who = k == -2 ? _("across tasks (means of tasks with ≥ 5 samples)")
                             : k == -1 ? _("all tasks pooled") : a->table->tasks[k].name;
           g_autofree char *n = g_strdup_printf ("%zu", c->n);
           g_autofree char *rho = c->defined
