@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The quick study end to end through the memscope command: every run finishes and stores
 its probes; a study killed in the middle of training and again in the middle of probing, then
-resumed, ends with the same generations and scores as an uninterrupted one; bad specs and bad
-task files give errors that name the file and what is wrong.
+resumed, ends with the same generations and scores as an uninterrupted one, and so does the
+study split over two processes sharing the store; bad specs and bad task files give errors that
+name the file and what is wrong.
 
     test-study.py MEMSCOPE SOURCE_ROOT
 """
@@ -101,7 +102,25 @@ try:
     check(rows(a) == rows(b), "the resumed study's generations and scores equal the "
                               "uninterrupted one's (%d rows)" % len(rows(a)))
 
-    # 3. Bad input.
+    # 3. Split over two processes on one store at the same time, as on a fleet (each with
+    # --run and its own --device): the same results as one process.
+    d = os.path.join(tmp, "d", "store.sqlite")
+    os.makedirs(os.path.dirname(d))
+    env = dict(os.environ)
+    env.pop("MEMSCOPE_TEST_KILL", None)
+    halves = [["base", "single/summarization/s1"], ["single/sentiment/s1", "mix/both/s1"]]
+    procs = [subprocess.Popen([MEMSCOPE, "study", QUICK, "--store", d, "--no-report"]
+                              + [a for r in half for a in ("--run", r)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for half in halves]
+    errs = [p.communicate()[1] for p in procs]
+    both = all(p.returncode == 0 for p in procs)
+    check(both, "two processes share one store" + ("" if both else
+                                                   ": " + " | ".join(e[-300:] for e in errs)))
+    check(rows(a) == rows(d), "cells split over two concurrent processes give the same "
+                              "generations and scores as one")
+
+    # 4. Bad input.
     def spec_with(text, name):
         path = os.path.join(tmp, name)
         with open(path, "w") as f:
