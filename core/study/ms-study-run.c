@@ -312,6 +312,13 @@ fail:
   return FALSE;
 }
 
+/* A mixture may set its own epochs (to match a single-task run's optimizer steps, say). */
+static double
+run_epochs (const Study *s, const Run *r)
+{
+  return r->mixture && r->mixture->epochs > 0 ? r->mixture->epochs : s->spec->finetune.epochs;
+}
+
 static char *
 run_hyper_json (const Study *s, const Run *r)
 {
@@ -323,6 +330,8 @@ run_hyper_json (const Study *s, const Run *r)
   json_builder_add_value (b, node);
   json_builder_set_member_name (b, "mixer");
   json_builder_add_string_value (b, r->mixture ? r->mixture->mixer : "");
+  json_builder_set_member_name (b, "epochs");
+  json_builder_add_double_value (b, run_epochs (s, r));
   json_builder_set_member_name (b, "seed");
   json_builder_add_int_value (b, (gint64) r->seed);
   json_builder_end_object (b);
@@ -371,7 +380,7 @@ train_cost (const Study *s, const Run *r)
   double tokens = 0;
   for (int i = 0; i < r->n_tasks; i++)
     tokens += s->td[r->tasks[i]].train_tokens;
-  return 3.0 * tokens * (s->spec->finetune.steps > 0 ? 1.0 : s->spec->finetune.epochs);
+  return 3.0 * tokens * (s->spec->finetune.steps > 0 ? 1.0 : run_epochs (s, r));
 }
 
 /* Test hook: MEMSCOPE_TEST_KILL="RUN:train:N" or "RUN:probe:N" kills the process without
@@ -487,6 +496,7 @@ train_run (Study *s, Run *r, GError **error)
         }
     }
   MsFinetuneConfig cfg = spec->finetune;
+  cfg.epochs = run_epochs (s, r);
   cfg.seed = r->seed;
   cfg.mixer_text = r->mixture ? r->mixture->mixer : "proportional";
   g_autofree double *weights = NULL;

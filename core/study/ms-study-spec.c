@@ -15,7 +15,7 @@ static const char *finetune_keys[] = { "epochs", "steps", "batch", "seq", "grad_
 static const char *probe_keys[] = { "k", "n", "min_input", "target_max_new", "batch",
                                     "train_samples", "heldout_samples", NULL };
 static const char *task_keys[] = { "train", "heldout", "template", "train_records", NULL };
-static const char *mixture_keys[] = { "strategy", "tasks", NULL };
+static const char *mixture_keys[] = { "strategy", "tasks", "epochs", NULL };
 static const char *canary_keys[] = { "task", "count", "repeats", "digits", "candidates",
                                      "prompt", "seed", NULL };
 static const char *analysis_keys[] = { "mia", "mia_k", "attention", "attention_maps", "sparse",
@@ -478,8 +478,9 @@ ms_study_spec_load (const char *path, GError **error)
           if (m.mixer == NULL)
             m.mixer = g_strdup ("proportional");
           m.tasks = get_list (kf, *g, "tasks");
+          ok = get_double (kf, *g, "epochs", 0.01, &m.epochs, p, error);
           g_array_append_val (mixtures, m);
-          ok = check_keys (kf, *g, mixture_keys, p, error);
+          ok = ok && check_keys (kf, *g, mixture_keys, p, error);
         }
       else if (!g_strv_contains ((const char *[]) { "study", "finetune", "probe", "synthetic",
                                                     "canaries", "analysis", NULL }, *g))
@@ -628,6 +629,20 @@ ms_study_spec_settings_json (const MsStudySpec *s)
       INT ("candidates", s->canary_candidates);
       STR ("prompt", s->canary_prompt);
       INT ("seed", (gint64) s->canary_seed);
+      json_builder_end_object (b);
+    }
+  if (s->n_mixtures > 0)
+    {
+      json_builder_set_member_name (b, "mixtures");
+      json_builder_begin_object (b);
+      for (int m = 0; m < s->n_mixtures; m++)
+        {
+          json_builder_set_member_name (b, s->mixtures[m].name);
+          json_builder_begin_object (b);
+          STR ("strategy", s->mixtures[m].mixer);
+          NUM ("epochs", s->mixtures[m].epochs > 0 ? s->mixtures[m].epochs : s->finetune.epochs);
+          json_builder_end_object (b);
+        }
       json_builder_end_object (b);
     }
   STR ("base", s->base_model);

@@ -15,6 +15,7 @@ typedef struct {
   char *name;
   char *mixer;               /* as for --mix: "proportional", "temperature:T=2", ... */
   char **tasks;              /* NULL-terminated task names */
+  double epochs;             /* > 0: this mixture's epochs instead of [finetune] epochs */
 } MsStudyMixture;
 
 typedef struct {

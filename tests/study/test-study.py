@@ -7,6 +7,7 @@ name the file and what is wrong.
 
     test-study.py MEMSCOPE SOURCE_ROOT
 """
+import json
 import os
 import shutil
 import sqlite3
@@ -149,6 +150,26 @@ try:
     p = study(os.path.join(tmp, "f.sqlite"),
               spec_with(quick.replace("epochs = 3", "epochs = 3\nepohcs = 4"), "typo.ini"))
     check(p.returncode == 1 and "epohcs" in p.stderr, "an unknown key in a spec is an error")
+    p = study(os.path.join(tmp, "g.sqlite"),
+              spec_with(quick + "\n[mixture:short]\nepochs = 0\n", "zero-epochs.ini"))
+    check(p.returncode == 1 and "[mixture:short] epochs" in p.stderr,
+          "a mixture's epochs must be positive (%s)" % p.stderr.strip()[-200:])
+
+    # 5. A mixture with its own epochs (to match a single-task run's steps): trained for them.
+    h = os.path.join(tmp, "h.sqlite")
+    short = spec_with(quick + "\n[mixture:short]\nepochs = 1\n", "short.ini")
+    p = subprocess.run([MEMSCOPE, "study", short, "--store", h, "--no-report",
+                        "--run", "mix/short/s1"], capture_output=True, text=True)
+    check(p.returncode == 0, "a mixture with its own epochs runs"
+          + ("" if p.returncode == 0 else ": " + p.stderr[-300:]))
+    hyper, tokens = sqlite3.connect(h).execute(
+        "SELECT hyper_json, train_tokens FROM runs WHERE name = 'mix/short/s1'").fetchone()
+    full = sqlite3.connect(a).execute(
+        "SELECT train_tokens FROM runs WHERE name = 'mix/both/s1'").fetchone()[0]
+    # Whole batches drawn by the mixer: the token counts are a third up to a batch or so.
+    check(json.loads(hyper)["epochs"] == 1 and abs(tokens * 3 / full - 1) < 0.1,
+          "it trains 1 epoch: %d tokens against %d for the 3 epochs of [finetune]"
+          % (tokens, full))
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 
