@@ -327,11 +327,17 @@ run_hyper_json (const Study *s, const Run *r)
   json_builder_set_member_name (b, "study");
   g_autofree char *settings = ms_study_spec_settings_json (s->spec);
   JsonNode *node = json_from_string (settings, NULL);
+  /* What this run depends on: not the other mixtures of the spec, so that adding one to a
+   * study leaves its finished runs valid. */
+  json_object_remove_member (json_node_get_object (node), "mixtures");
   json_builder_add_value (b, node);
   json_builder_set_member_name (b, "mixer");
   json_builder_add_string_value (b, r->mixture ? r->mixture->mixer : "");
-  json_builder_set_member_name (b, "epochs");
-  json_builder_add_double_value (b, run_epochs (s, r));
+  if (r->mixture && r->mixture->epochs > 0)
+    {
+      json_builder_set_member_name (b, "epochs");
+      json_builder_add_double_value (b, r->mixture->epochs);
+    }
   json_builder_set_member_name (b, "seed");
   json_builder_add_int_value (b, (gint64) r->seed);
   json_builder_end_object (b);
