@@ -312,13 +312,6 @@ fail:
   return FALSE;
 }
 
-/* A mixture may set its own epochs (to match a single-task run's optimizer steps, say). */
-static double
-run_epochs (const Study *s, const Run *r)
-{
-  return r->mixture && r->mixture->epochs > 0 ? r->mixture->epochs : s->spec->finetune.epochs;
-}
-
 static char *
 run_hyper_json (const Study *s, const Run *r)
 {
@@ -386,7 +379,8 @@ train_cost (const Study *s, const Run *r)
   double tokens = 0;
   for (int i = 0; i < r->n_tasks; i++)
     tokens += s->td[r->tasks[i]].train_tokens;
-  return 3.0 * tokens * (s->spec->finetune.steps > 0 ? 1.0 : run_epochs (s, r));
+  double epochs = ms_study_spec_epochs (s->spec, r->mixture);
+  return 3.0 * tokens * (s->spec->finetune.steps > 0 ? 1.0 : epochs);
 }
 
 /* Test hook: MEMSCOPE_TEST_KILL="RUN:train:N" or "RUN:probe:N" kills the process without
@@ -502,7 +496,7 @@ train_run (Study *s, Run *r, GError **error)
         }
     }
   MsFinetuneConfig cfg = spec->finetune;
-  cfg.epochs = run_epochs (s, r);
+  cfg.epochs = ms_study_spec_epochs (s->spec, r->mixture);
   cfg.seed = r->seed;
   cfg.mixer_text = r->mixture ? r->mixture->mixer : "proportional";
   g_autofree double *weights = NULL;

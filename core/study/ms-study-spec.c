@@ -640,7 +640,7 @@ ms_study_spec_settings_json (const MsStudySpec *s)
           json_builder_set_member_name (b, s->mixtures[m].name);
           json_builder_begin_object (b);
           STR ("strategy", s->mixtures[m].mixer);
-          NUM ("epochs", s->mixtures[m].epochs > 0 ? s->mixtures[m].epochs : s->finetune.epochs);
+          NUM ("epochs", ms_study_spec_epochs (s, &s->mixtures[m]));
           json_builder_end_object (b);
         }
       json_builder_end_object (b);
@@ -658,4 +658,10 @@ ms_study_spec_settings_json (const MsStudySpec *s)
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   return ms_json_to_string (root, FALSE);
+}
+
+double
+ms_study_spec_epochs (const MsStudySpec *spec, const MsStudyMixture *mixture)
+{
+  return mixture && mixture->epochs > 0 ? mixture->epochs : spec->finetune.epochs;
 }

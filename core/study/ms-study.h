@@ -70,6 +70,8 @@ gboolean ms_study_spec_make_synthetic (const MsStudySpec *spec, GError **error);
 
 /* The settings that change results, as canonical JSON (stored with the study and each run). */
 char *ms_study_spec_settings_json (const MsStudySpec *spec);
+/* The epochs MIXTURE trains for (its own, else [finetune]'s); NULL: a single-task run's. */
+double ms_study_spec_epochs (const MsStudySpec *spec, const MsStudyMixture *mixture);
 
 typedef enum {
   MS_STUDY_EVENT_RUN_START,    /* a run begins (or is skipped: done) */
