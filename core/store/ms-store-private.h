@@ -14,6 +14,7 @@ struct _MsStore {
   gboolean read_only;
   guint depth;          /* transaction nesting: 0 = none, 1 = BEGIN, > 1 = savepoints */
   GHashTable *stmts;    /* SQL text -> sqlite3_stmt*, prepared once per store */
+  int lease_fd;         /* PATH-leases, opened on the first lease; -1 until then */
 };
 
 /* The cached statement for SQL, reset and with its bindings cleared; NULL with an error when

@@ -210,7 +210,6 @@ ms_store_run_free (MsStoreRun *run)
   g_free (run->kind);
   g_free (run->mixture);
   g_free (run->tasks_json);
-  g_free (run->status);
   g_free (run->error);
   g_free (run->model_path);
   g_free (run->model_sha256);
@@ -239,7 +238,9 @@ run_from_row (sqlite3_stmt *stmt)
   r->mixture = ms_store_column_dup (stmt, 4);
   r->seed = sqlite3_column_int64 (stmt, 5);
   r->tasks_json = ms_store_column_dup (stmt, 6);
-  r->status = ms_store_column_dup (stmt, 7);
+  /* The schema's CHECK admits only the state names. */
+  if (!ms_run_state_parse ((const char *) sqlite3_column_text (stmt, 7), &r->status))
+    r->status = MS_RUN_PENDING;
   r->error = ms_store_column_dup (stmt, 8);
   r->model_path = ms_store_column_dup (stmt, 9);
   r->model_sha256 = ms_store_column_dup (stmt, 10);

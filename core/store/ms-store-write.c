@@ -21,6 +21,30 @@ one_of (const char *value, const char *const *allowed)
 static const char *const run_kinds[] = { "base", "single", "mixture", NULL };
 static const char *const run_statuses[] = { "pending", "training", "trained", "probing", "done",
                                             "failed", NULL };
+
+const char *
+ms_run_state_name (MsRunState state)
+{
+  return (guint) state <= MS_RUN_FAILED ? run_statuses[state] : NULL;
+}
+
+gboolean
+ms_run_state_parse (const char *name, MsRunState *state)
+{
+  for (int i = 0; name && run_statuses[i]; i++)
+    if (strcmp (name, run_statuses[i]) == 0)
+      {
+        *state = (MsRunState) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+gboolean
+ms_run_state_has_model (MsRunState state)
+{
+  return state == MS_RUN_TRAINED || state == MS_RUN_PROBING;
+}
 static const char *const splits[] = { "train", "heldout", NULL };
 static const char *const probes[] = { "input", "target", NULL };
 static const char *const curve_kinds[] = { "train", "eval", NULL };
@@ -294,7 +318,8 @@ ms_store_update_run (MsStore *store, gint64 run_id, const MsStoreRunUpdate *u, G
   if (!check_writable (store, error))
     return FALSE;
   if ((u->set & MS_RUN_SET_STATUS)
-      && !check_one_of (store, "run status", u->status, run_statuses, error))
+      && !check_one_of (store, "run status", ms_run_state_name (u->status), run_statuses,
+                        error))
     return FALSE;
   if (u->set == 0)
     return TRUE;
@@ -319,7 +344,7 @@ ms_store_update_run (MsStore *store, gint64 run_id, const MsStoreRunUpdate *u, G
   int i = 1;
   if (u->set & MS_RUN_SET_STATUS)
     {
-      sqlite3_bind_text (stmt, i++, u->status, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, i++, ms_run_state_name (u->status), -1, SQLITE_STATIC);
       ms_store_bind_text (stmt, i++, u->error);
     }
   if (u->set & MS_RUN_SET_MODEL)
@@ -373,7 +398,7 @@ fail:
 }
 
 gboolean
-ms_store_set_run_status (MsStore *store, gint64 run_id, const char *status,
+ms_store_set_run_status (MsStore *store, gint64 run_id, MsRunState status,
                          const char *message, GError **error)
 {
   MsStoreRunUpdate u = { .set = MS_RUN_SET_STATUS, .status = status, .error = message };

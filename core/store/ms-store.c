@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <unistd.h>
 #include <math.h>
 #include <string.h>
 
@@ -464,6 +465,30 @@ find_migration (int from)
   return NULL;
 }
 
+/* A database with tables but no meta table belongs to someone else: refused before any pragma
+ * or write touches it (journal_mode = WAL alone rewrites the file's header). */
+static gboolean
+refuse_foreign (MsStore *store, GError **error)
+{
+  int version;
+  gboolean has_meta;
+  if (!read_version (store, &version, &has_meta, error))
+    return FALSE;
+  sqlite3_stmt *stmt = ms_store_stmt (store, "SELECT count(*) FROM sqlite_schema", error);
+  if (stmt == NULL)
+    return FALSE;
+  int n_objects = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int (stmt, 0) : 0;
+  sqlite3_reset (stmt);
+  if (n_objects > 0 && !has_meta)
+    {
+      g_set_error (error, MS_ERROR, MS_ERROR_FORMAT,
+                   "%s: an SQLite database but not a memscope results store (no 'meta' table); "
+                   "it was left as it was", store->path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Brings the store to target_version: creates the schema in an empty database, applies the
  * migration steps to an older one, all in one transaction so a failure changes nothing. */
 static gboolean
@@ -567,6 +592,25 @@ pragma (MsStore *store, const char *sql, GError **error)
   return TRUE;
 }
 
+/* Switches the store to WAL. Changing the journal mode needs the file to itself, and SQLite
+ * answers SQLITE_BUSY at once, without its busy handler, while another process is creating the
+ * same store: so this retries, up to the busy timeout. */
+static gboolean
+use_wal (MsStore *store, GError **error)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) BUSY_TIMEOUT_MS * 1000;
+  for (;;)
+    {
+      int rc = sqlite3_exec (store->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+      if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+        break;
+      if (g_get_monotonic_time () > deadline)
+        break;
+      g_usleep (10000);
+    }
+  return pragma (store, "PRAGMA journal_mode = WAL", error);
+}
+
 MsStore *
 ms_store_open (const char *path, GError **error)
 {
@@ -621,6 +665,7 @@ ms_store_open_full (const char *path, MsStoreOpenFlags flags, GError **error)
   MsStore *store = g_new0 (MsStore, 1);
   store->path = g_strdup (path);
   store->read_only = read_only;
+  store->lease_fd = -1;
   store->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_stmt);
   /* A reader that may write the file opens it read-write with query_only set: SQLite then
    * removes the -wal and -shm files when the last connection closes, which a read-only
@@ -629,7 +674,21 @@ ms_store_open_full (const char *path, MsStoreOpenFlags flags, GError **error)
                         && g_access (dir, W_OK | X_OK) == 0;
   int oflags = !read_only ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                : query_only ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
-  int rc = sqlite3_open_v2 (path, &store->db, oflags, NULL);
+  /* On read-only media (a folder nobody can write) a WAL store left closed has no -wal and
+   * -shm files, and SQLite cannot make the -shm it needs: open it immutable, which is exact
+   * since no process can change it there. A -wal left by a killed writer still goes to
+   * SQLite, so its transactions are not ignored. */
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+  g_autofree char *uri = NULL;
+  if (read_only && !query_only && g_access (dir, W_OK | X_OK) != 0
+      && !g_file_test (wal, G_FILE_TEST_EXISTS) && !g_file_test (shm, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *escaped = g_uri_escape_string (path, "/", FALSE);
+      uri = g_strconcat ("file:", escaped, "?immutable=1", NULL);
+      oflags |= SQLITE_OPEN_URI;
+    }
+  int rc = sqlite3_open_v2 (uri ? uri : path, &store->db, oflags, NULL);
   if (rc != SQLITE_OK)
     {
       ms_store_set_error (store, error, rc, read_only ? "cannot open the store"
@@ -649,9 +708,10 @@ ms_store_open_full (const char *path, MsStoreOpenFlags flags, GError **error)
     }
   /* synchronous=NORMAL with WAL: a killed process loses nothing committed, a power cut at
    * most the last transactions, and the file stays consistent either way. */
-  if ((query_only && !pragma (store, "PRAGMA query_only = ON", error))
+  if (!refuse_foreign (store, error)
+      || (query_only && !pragma (store, "PRAGMA query_only = ON", error))
       || !pragma (store, "PRAGMA foreign_keys = ON", error)
-      || (!read_only && !pragma (store, "PRAGMA journal_mode = WAL", error))
+      || (!read_only && !use_wal (store, error))
       || (!read_only && !pragma (store, "PRAGMA synchronous = NORMAL", error))
       || !prepare_schema (store, error))
     {
@@ -669,6 +729,8 @@ ms_store_close (MsStore *store)
   while (store->depth > 0)
     ms_store_rollback (store);
   g_clear_pointer (&store->stmts, g_hash_table_destroy);
+  if (store->lease_fd >= 0)
+    close (store->lease_fd);      /* releases every lease this process holds */
   sqlite3_close_v2 (store->db);
   g_free (store->path);
   g_free (store);

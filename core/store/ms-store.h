@@ -97,7 +97,30 @@ gint64 ms_store_ensure_run (MsStore *store, gint64 study_id, const MsStoreRunDef
 /* Deletes a run with its curves and generations (scores too). */
 gboolean ms_store_delete_run (MsStore *store, gint64 run_id, GError **error);
 
+/* Takes the lease on a run, so that two processes sharing a store never work on the same run.
+ * TRUE with *OWNER_PID 0: this process holds it until ms_store_release_run () or the store is
+ * closed (or the process ends, however it ends). TRUE with *OWNER_PID > 0: another process of
+ * this machine holds it (-1: it was just released). FALSE with an error: no lease file. */
+gboolean ms_store_lease_run (MsStore *store, gint64 run_id, int *owner_pid, GError **error);
+void ms_store_release_run (MsStore *store, gint64 run_id);
+
 /* Which columns ms_store_update_run writes; the others keep their values. */
+/* A run's state, in the order a run goes through them; stored as its name. */
+typedef enum {
+  MS_RUN_PENDING,    /* not started, or interrupted before its model was saved */
+  MS_RUN_TRAINING,
+  MS_RUN_TRAINED,    /* model saved; not probed yet */
+  MS_RUN_PROBING,
+  MS_RUN_DONE,
+  MS_RUN_FAILED,
+} MsRunState;
+
+/* The stored name of STATE ("pending", ...), and back: FALSE for a name that is none. */
+const char *ms_run_state_name (MsRunState state);
+gboolean ms_run_state_parse (const char *name, MsRunState *state);
+/* TRUE when the run's model is saved, so a resumed run only probes (trained, probing). */
+gboolean ms_run_state_has_model (MsRunState state);
+
 typedef enum {
   MS_RUN_SET_STATUS = 1 << 0,         /* status and error */
   MS_RUN_SET_MODEL = 1 << 1,          /* model_path and model_sha256 */
@@ -113,7 +136,7 @@ typedef enum {
 
 typedef struct {
   MsRunFields set;
-  const char *status;          /* pending, training, trained, probing, done, failed */
+  MsRunState status;
   const char *error;           /* NULL clears it */
   const char *model_path, *model_sha256;
   const char *device;
@@ -128,7 +151,7 @@ typedef struct {
 gboolean ms_store_update_run (MsStore *store, gint64 run_id, const MsStoreRunUpdate *u,
                               GError **error);
 /* Shorthand for a status change; MESSAGE is the error column (NULL clears). */
-gboolean ms_store_set_run_status (MsStore *store, gint64 run_id, const char *status,
+gboolean ms_store_set_run_status (MsStore *store, gint64 run_id, MsRunState status,
                                   const char *message, GError **error);
 
 typedef struct {
@@ -285,7 +308,8 @@ typedef struct {
   gint64 id, study_id;
   char *name, *kind, *mixture;           /* mixture: NULL unless kind is "mixture" */
   gint64 seed;
-  char *tasks_json, *status, *error;     /* error: NULL unless set */
+  char *tasks_json, *error;              /* error: NULL unless set */
+  MsRunState status;
   char *model_path, *model_sha256, *hyper_json, *data_json, *device;
   double train_seconds, probe_seconds;   /* NaN when not set */
   gint64 train_tokens;                   /* -1 when not set */

@@ -195,7 +195,7 @@ fixture_fill (MsStore *store, FixtureIds *ids)
     .set = MS_RUN_SET_STATUS | MS_RUN_SET_MODEL | MS_RUN_SET_DEVICE | MS_RUN_SET_TRAIN_SECONDS
            | MS_RUN_SET_PROBE_SECONDS | MS_RUN_SET_TRAIN_TOKENS | MS_RUN_SET_FINAL_LOSS
            | MS_RUN_SET_DATA_JSON | MS_RUN_SET_STARTED | MS_RUN_SET_FINISHED,
-    .status = "done", .model_path = "runs/single-summarization-s1/model.bin",
+    .status = MS_RUN_DONE, .model_path = "runs/single-summarization-s1/model.bin",
     .model_sha256 = "dd44", .device = "pthread-cpu (PoCL)", .train_seconds = 75.5,
     .probe_seconds = 12.25, .train_tokens = 12345, .final_loss = 2.25,
     .data_json = "{\"summarization\":{\"examples\":4}}",
@@ -203,8 +203,8 @@ fixture_fill (MsStore *store, FixtureIds *ids)
   };
   g_assert_true (ms_store_update_run (store, ids->run_ids[1], &done, &error));
   g_assert_no_error (error);
-  g_assert_true (ms_store_set_run_status (store, ids->run_ids[0], "done", NULL, &error));
-  g_assert_true (ms_store_set_run_status (store, ids->run_ids[2], "failed",
+  g_assert_true (ms_store_set_run_status (store, ids->run_ids[0], MS_RUN_DONE, NULL, &error));
+  g_assert_true (ms_store_set_run_status (store, ids->run_ids[2], MS_RUN_FAILED,
                                           "out of device memory, \"CL_OUT_OF_RESOURCES\"",
                                           &error));
   g_assert_no_error (error);

@@ -315,7 +315,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/cli/rates", test_rates);
   g_test_add_func ("/store/cli/sql-and-exports", test_sql_and_exports);
   g_test_add_func ("/store/cli/errors", test_errors);
-  int status = g_test_run ();
+  int status = ms_test_run ();
   g_free (store_path);
   return status;
 }

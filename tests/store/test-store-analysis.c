@@ -94,5 +94,5 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/store/analysis/round-trip", test_round_trip);
-  return g_test_run ();
+  return ms_test_run ();
 }

@@ -432,7 +432,7 @@ test_query (void)
   g_assert_cmpstr (c->cells[0], ==, "3");
   g_assert_cmpstr (c->cells[1], ==, "15");
   g_assert_cmpuint (ms_store_transaction_depth (store), ==, 0);
-  g_assert_true (ms_store_set_run_status (store, ids.run_ids[2], "pending", NULL, &error));
+  g_assert_true (ms_store_set_run_status (store, ids.run_ids[2], MS_RUN_PENDING, NULL, &error));
   g_assert_no_error (error);
   g_autoptr (MsStoreTable) pragma = ms_store_query (store, "PRAGMA foreign_keys", &error);
   g_assert_no_error (error);
@@ -447,5 +447,5 @@ main (int argc, char **argv)
   g_test_add_func ("/store/export/json", test_json);
   g_test_add_func ("/store/export/atomic", test_atomic);
   g_test_add_func ("/store/query", test_query);
-  return g_test_run ();
+  return ms_test_run ();
 }

@@ -264,12 +264,22 @@ test_not_sqlite (void)
   /* An SQLite database of something else. */
   g_autofree char *other = tmp_path ("other.sqlite");
   raw_exec (other, "CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('a')");
+  g_autofree char *bytes_before = NULL;
+  gsize len_before = 0;
+  g_assert_true (g_file_get_contents (other, &bytes_before, &len_before, NULL));
   g_assert_null (ms_store_open (other, &error));
   g_assert_error (error, MS_ERROR, MS_ERROR_FORMAT);
   assert_error_names (error, other, "not a memscope results store");
   g_clear_error (&error);
   g_autofree char *tables = raw_value (other, "SELECT group_concat(name) FROM sqlite_schema");
   g_assert_cmpstr (tables, ==, "contacts");  /* no schema added to it */
+  /* Not a byte changed: refused before journal_mode = WAL, which rewrites the header. */
+  g_autofree char *bytes_after = NULL;
+  gsize len_after = 0;
+  g_assert_true (g_file_get_contents (other, &bytes_after, &len_after, NULL));
+  g_assert_cmpmem (bytes_before, len_before, bytes_after, len_after);
+  g_autofree char *wal = g_strconcat (other, "-wal", NULL);
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
 
   /* An empty file is an empty database: a new store read-write, refused read-only. */
   g_autofree char *empty = tmp_path ("empty.sqlite");
@@ -421,5 +431,5 @@ main (int argc, char **argv)
   g_test_add_func ("/store/open/not-sqlite", test_not_sqlite);
   g_test_add_func ("/store/open/truncated", test_truncated);
   g_test_add_func ("/store/open/locations", test_locations);
-  return g_test_run ();
+  return ms_test_run ();
 }

@@ -129,14 +129,14 @@ test_round_trip (void)
       g_assert_cmpint (r->n_generations, ==, want_gens[i]);
     }
   MsStoreRun *base = runs->pdata[0], *single = runs->pdata[1], *mix = runs->pdata[2];
-  g_assert_cmpstr (base->status, ==, "done");
+  g_assert_cmpint (base->status, ==, MS_RUN_DONE);
   g_assert_null (base->error);
   g_assert_null (base->model_path);
   g_assert_true (isnan (base->train_seconds) && isnan (base->final_loss));
   g_assert_cmpint (base->train_tokens, ==, -1);
   g_assert_cmpstr (base->data_json, ==, "{}");
   g_assert_null (base->started);
-  g_assert_cmpstr (single->status, ==, "done");
+  g_assert_cmpint (single->status, ==, MS_RUN_DONE);
   g_assert_cmpstr (single->model_path, ==, "runs/single-summarization-s1/model.bin");
   g_assert_cmpstr (single->model_sha256, ==, "dd44");
   g_assert_cmpstr (single->device, ==, "pthread-cpu (PoCL)");
@@ -147,7 +147,7 @@ test_round_trip (void)
   g_assert_cmpstr (single->data_json, ==, "{\"summarization\":{\"examples\":4}}");
   g_assert_cmpstr (single->started, ==, "2024-05-01T10:00:00Z");
   g_assert_cmpstr (single->finished, ==, "2024-05-01T10:01:28Z");
-  g_assert_cmpstr (mix->status, ==, "failed");
+  g_assert_cmpint (mix->status, ==, MS_RUN_FAILED);
   g_assert_cmpstr (mix->error, ==, "out of device memory, \"CL_OUT_OF_RESOURCES\"");
 
   g_autoptr (MsStoreRun) by_id = ms_store_get_run (store, ids.run_ids[2], &error);
@@ -432,10 +432,10 @@ test_refused_writes (void)
   g_assert_nonnull (strstr (error->message, "seed 1"));
   g_clear_error (&error);
 
-  g_assert_false (ms_store_set_run_status (store, ids.run_ids[0], "finished", NULL, &error));
+  g_assert_false (ms_store_set_run_status (store, ids.run_ids[0], (MsRunState) 99, NULL, &error));
   g_assert_error (error, MS_ERROR, MS_ERROR_INVALID);
   g_clear_error (&error);
-  g_assert_false (ms_store_set_run_status (store, 999, "done", NULL, &error));
+  g_assert_false (ms_store_set_run_status (store, 999, MS_RUN_DONE, NULL, &error));
   g_assert_error (error, MS_ERROR, MS_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "no run with id 999"));
   g_clear_error (&error);
@@ -639,5 +639,5 @@ main (int argc, char **argv)
   g_test_add_func ("/store/transactions", test_transactions);
   g_test_add_func ("/store/bulk-insert", test_bulk_insert);
   g_test_add_func ("/store/default-path", test_default_path);
-  return g_test_run ();
+  return ms_test_run ();
 }
