@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/ms-progress.h"
+#include "common/ms-mpi.h"
 #include "ms-cli.h"
 #include "ms-config.h"
 #include "train/ms-finetune.h"
@@ -71,14 +72,18 @@ run (const MsCliCommon *common, MsTaskSpec *tasks, const char **names, int n,
   signal (SIGTERM, on_signal);
   g_autoptr (MsProgress) bar = ms_progress_new (stderr, 0, 10.0);
   MsFinetuneResult result;
-  gboolean ok = ms_finetune_run (gpt, bpe, tasks, n, cfg, out_dir, resume, on_progress, bar,
+  const gboolean lead = ms_mpi_rank () == 0;  /* under mpirun, rank 0 alone reports */
+  gboolean ok = ms_finetune_run (gpt, bpe, tasks, n, cfg, out_dir, resume,
+                                 lead ? on_progress : NULL, bar,
                                  &cancel_flag, &result, error);
   ms_progress_finish (bar);
   if (!ok)
     {
       return g_error_matches (*error, MS_ERROR, MS_ERROR_CANCELLED) ? 130 : 1;
     }
-  if (common->json)
+  if (!lead)
+    ;
+  else if (common->json)
     g_print ("%s\n", result.record_json);
   else
     {
@@ -211,6 +216,9 @@ ms_cmd_finetune (int argc, char **argv)
   if (!ms_mixer_config_parse (cfg.mixer_text, names, n, &cfg.mixer, &weights, &error))
     goto done;
 
+  /* started by mpirun or srun: one run, data-parallel over the ranks (see ms-trainer.h) */
+  if (!ms_mpi_init (&error))
+    goto done;
   rc = run (&common, tasks, names, n, &cfg, base, tokenizer, out_dir, resume, &error);
   if (rc == 130)
     {
@@ -221,6 +229,9 @@ ms_cmd_finetune (int argc, char **argv)
 done:
   if (error)
     rc = ms_cli_fail (CMD, error);
+  if (rc != 0 && ms_mpi_size () > 1)
+    ms_mpi_abort (rc);  /* the other ranks wait in an all-reduce that will not come */
+  ms_mpi_finalize ();
   for (int i = 0; i < n; i++)
     ms_task_spec_clear (&tasks[i]);
   return rc;

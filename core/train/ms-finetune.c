@@ -1,6 +1,8 @@
 /* Fine-tuning on tasks: from JSONL files to a trained checkpoint, with the mixer, packing with
  * segments, held-out loss per task, exact resume and a record of the run. */
 #include "ms-finetune.h"
+
+#include "common/ms-mpi.h"
 #include "common/ms-json.h"
 
 #include <json-glib/json-glib.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 
 #include "common/ms-atomic.h"
+#include "ms-config.h"
 #include "train/ms-batcher.h"
 #include "train/ms-train-log.h"
 
@@ -57,7 +60,9 @@ ms_mixer_config_parse (const char *text, const char *const *task_names, int n_ta
   *cfg = (MsMixerConfig) { MS_MIXER_PROPORTIONAL, 1.0, 0, NULL };
   *weights_out = NULL;
   g_auto (GStrv) head = g_strsplit (text, ":", 2);
-  if (!ms_mixer_strategy_parse (g_strstrip (head[0]), &cfg->strategy, error))
+  /* An empty TEXT splits into no parts: parse "" for the strategy's own error. */
+  char empty[] = "";
+  if (!ms_mixer_strategy_parse (head[0] ? g_strstrip (head[0]) : empty, &cfg->strategy, error))
     return FALSE;
   g_autofree double *weights = NULL;
   gboolean any_weight = FALSE;
@@ -69,10 +74,12 @@ ms_mixer_config_parse (const char *text, const char *const *task_names, int n_ta
       g_auto (GStrv) kv = g_strsplit (g_strstrip (*o), "=", 2);
       char *end = NULL;
       double v = kv[1] ? g_ascii_strtod (kv[1], &end) : NAN;
-      if (kv[1] == NULL || end == kv[1] || *end != '\0')
+      /* Weights, temperatures and caps are finite and not negative; a cap fits a gsize. */
+      if (kv[1] == NULL || end == kv[1] || *end != '\0' || !(v >= 0 && v <= 1e15))
         {
           g_set_error (error, MS_ERROR, MS_ERROR_INVALID,
-                       "mixer '%s': expected NAME=NUMBER, got '%s'", text, *o);
+                       "mixer '%s': expected NAME=NUMBER (a number from 0 to 1e15), got '%s'",
+                       text, *o);
           return FALSE;
         }
       if (cfg->strategy == MS_MIXER_WEIGHTS)
@@ -85,11 +92,19 @@ ms_mixer_config_parse (const char *text, const char *const *task_names, int n_ta
               return FALSE;
             }
           weights[k] = v;
-          any_weight = TRUE;
+          any_weight = any_weight || v > 0;
         }
       else if (g_ascii_strcasecmp (kv[0], "T") == 0 || g_ascii_strcasecmp (kv[0], "temperature") == 0)
-        cfg->temperature = v;
-      else if (g_ascii_strcasecmp (kv[0], "cap") == 0 && v >= 0)
+        {
+          if (v == 0)
+            {
+              g_set_error (error, MS_ERROR, MS_ERROR_INVALID,
+                           "mixer '%s': the temperature must be above 0", text);
+              return FALSE;
+            }
+          cfg->temperature = v;
+        }
+      else if (g_ascii_strcasecmp (kv[0], "cap") == 0)
         cfg->cap = (gsize) v;
       else
         {
@@ -102,7 +117,7 @@ ms_mixer_config_parse (const char *text, const char *const *task_names, int n_ta
   if (cfg->strategy == MS_MIXER_WEIGHTS && !any_weight)
     {
       g_set_error (error, MS_ERROR, MS_ERROR_INVALID,
-                   "mixer '%s': give weights as weights:TASK=W,TASK=W", text);
+                   "mixer '%s': give weights as weights:TASK=W,TASK=W, one above 0", text);
       return FALSE;
     }
   *weights_out = g_steal_pointer (&weights);
@@ -366,7 +381,7 @@ make_record (const TaskSet *s, const MsTaskSpec *tasks, const MsFinetuneConfig *
   g_autofree char *device = ms_device_describe (ms_gpt_device (gpt));
   STR ("device", device);
   STR ("gemm", ms_blas_name (ms_gpt_blas (gpt)));
-  STR ("memscope", "0.1.0");
+  STR ("memscope", MS_VERSION);
   INT ("train_tokens", r->train_tokens);
   NUM ("train_seconds", r->seconds);
   NUM ("final_loss", r->final_loss);
@@ -474,11 +489,15 @@ ms_finetune_run (MsGpt *gpt, MsBpe *bpe, const MsTaskSpec *tasks, int n_tasks,
                           cfg.mixer_text ? cfg.mixer_text : "", cfg.seed);
   fingerprint = g_string_free (fp, FALSE);
   MsTrainConfig tcfg = { .B = cfg.B, .T = cfg.T, .grad_accum = cfg.grad_accum, .steps = steps,
-                         .schedule = cfg.schedule, .adamw = cfg.adamw, .n_tasks = n_tasks };
+                         .schedule = cfg.schedule, .adamw = cfg.adamw, .n_tasks = n_tasks,
+                         .data_parallel = TRUE };
+  /* Under mpirun every rank trains (data-parallel, identical parameters); rank 0 alone writes
+   * the files, the others read a saved state on resume. */
+  const gboolean writer = ms_mpi_rank () == 0;
   if (!(trainer = ms_trainer_new (gpt, &tcfg, batcher_source (&src), fingerprint, error)))
     goto out;
 
-  if (g_mkdir_with_parents (out_dir, 0755) != 0)
+  if (writer && g_mkdir_with_parents (out_dir, 0755) != 0)
     {
       g_set_error (error, MS_ERROR, MS_ERROR_IO, "%s: cannot create the folder", out_dir);
       goto out;
@@ -491,9 +510,9 @@ ms_finetune_run (MsGpt *gpt, MsBpe *bpe, const MsTaskSpec *tasks, int n_tasks,
       if (!ms_trainer_load_state (trainer, state_path, error))
         goto out;
     }
-  else
+  else if (writer)
     g_unlink (log_path);  /* a fresh run starts a fresh log */
-  if (!(log = ms_train_log_open (log_path, error)))
+  if (writer && !(log = ms_train_log_open (log_path, error)))
     goto out;
 
   result->heldout_loss = g_new (double, n_tasks);
@@ -506,7 +525,7 @@ ms_finetune_run (MsGpt *gpt, MsBpe *bpe, const MsTaskSpec *tasks, int n_tasks,
     {
       if (cancel && g_atomic_int_get (cancel))
         {
-          if (ms_trainer_save_state (trainer, state_path, error))
+          if (!writer || ms_trainer_save_state (trainer, state_path, error))
             g_set_error (error, MS_ERROR, MS_ERROR_CANCELLED,
                          "cancelled at step %d of %d (state saved; resume to continue)",
                          ms_trainer_step_index (trainer), steps);
@@ -514,7 +533,7 @@ ms_finetune_run (MsGpt *gpt, MsBpe *bpe, const MsTaskSpec *tasks, int n_tasks,
         }
       MsStepStats st;
       if (!ms_trainer_step (trainer, &st, error)
-          || !ms_train_log_step (log, &st, s.names, n_tasks, error))
+          || (log && !ms_train_log_step (log, &st, s.names, n_tasks, error)))
         goto out;
       tokens_done += st.tokens;
       result->final_loss = st.loss;
@@ -523,7 +542,8 @@ ms_finetune_run (MsGpt *gpt, MsBpe *bpe, const MsTaskSpec *tasks, int n_tasks,
       if ((cfg.eval_every > 0 && st.step % cfg.eval_every == 0) || st.step == steps)
         {
           if (!evaluate_heldout (gpt, &s, &cfg, eot, result->heldout_loss, error)
-              || !ms_train_log_eval (log, st.step, result->heldout_loss, s.names, n_tasks, error))
+              || (log && !ms_train_log_eval (log, st.step, result->heldout_loss, s.names,
+                                             n_tasks, error)))
             goto out;
           GString *m = g_string_new (NULL);
           g_string_append_printf (m, "step %d: held-out loss", st.step);
@@ -540,7 +560,7 @@ ms_finetune_run (MsGpt *gpt, MsBpe *bpe, const MsTaskSpec *tasks, int n_tasks,
           progress (&p, user);
         }
       g_free (message);
-      if (cfg.save_every > 0 && st.step % cfg.save_every == 0 && st.step < steps
+      if (writer && cfg.save_every > 0 && st.step % cfg.save_every == 0 && st.step < steps
           && !ms_trainer_save_state (trainer, state_path, error))
         goto out;
     }
@@ -554,10 +574,11 @@ ms_finetune_run (MsGpt *gpt, MsBpe *bpe, const MsTaskSpec *tasks, int n_tasks,
   result->record_json = make_record (&s, tasks, &cfg, batcher, gpt, result, steps);
   record_path = g_build_filename (out_dir, "record.json", NULL);
   png = g_build_filename (out_dir, "loss.png", NULL);
-  if (!ms_gpt_save (gpt, model_path, error)
+  if (writer
+      && (!ms_gpt_save (gpt, model_path, error)
       || !ms_trainer_save_state (trainer, state_path, error)
       || !ms_atomic_write (record_path, result->record_json, strlen (result->record_json), error)
-      || !ms_train_log_plot (log_path, png, "Fine-tuning loss", error))
+      || !ms_train_log_plot (log_path, png, "Fine-tuning loss", error)))
     goto out;
   ok = TRUE;
 out:

@@ -12,6 +12,8 @@ struct _MsTokenSource {
 MsTokenSource *
 ms_token_source_new (const guint16 *tokens, gsize n, int B, int T, GError **error)
 {
+  if (!ms_gpt_batch_validate (B, T, error))
+    return NULL;
   if (n < (gsize) B * T + 1)
     {
       g_set_error (error, MS_ERROR, MS_ERROR_INVALID,

@@ -77,6 +77,12 @@ ms_train_log_step (MsTrainLog *log, const MsStepStats *st, const char *const *ta
   json_builder_set_member_name (b, "tokens");
   json_builder_add_int_value (b, st->tokens);
   add_double (b, "seconds", st->seconds);
+  if (st->allreduce_bytes > 0)  /* data-parallel: the all-reduce's share of the step */
+    {
+      add_double (b, "allreduce_seconds", st->allreduce_seconds);
+      json_builder_set_member_name (b, "allreduce_bytes");
+      json_builder_add_int_value (b, (gint64) st->allreduce_bytes);
+    }
   if (tasks && n_tasks > 1)
     {
       json_builder_set_member_name (b, "tasks");
@@ -184,7 +190,7 @@ ms_train_log_plot (const char *log_path, const char *out_path, const char *title
     {
       if (*lines[i] == '\0')
         continue;
-      if (!json_parser_load_from_data (parser, lines[i], -1, NULL))
+      if (!ms_json_parser_load (parser, lines[i], -1, NULL))
         continue;  /* a line cut by a crash: skip it */
       JsonNode *root = json_parser_get_root (parser);
       if (!JSON_NODE_HOLDS_OBJECT (root))

@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "common/ms-atomic.h"
+#include "common/ms-mpi.h"
 
 static void
 close_file (FILE *f)
@@ -32,6 +33,9 @@ struct _MsTrainer {
   int *tokens, *targets, *task_of, *seg;   /* (B, T) host staging */
   double *task_loss;                 /* (n_tasks) */
   gint64 *task_tokens;
+  int rank, ranks;                   /* this rank's slice of each step (0, 1 on one process) */
+  float *grad_host;                  /* (n_params) staging for the all-reduce */
+  double *sums;                      /* (2 + 2·n_tasks) loss, tokens, per-task sums, counts */
 };
 
 MsTrainer *
@@ -64,6 +68,13 @@ ms_trainer_new (MsGpt *gpt, const MsTrainConfig *cfg, MsBatchSource source,
   t->seg = g_new (int, bt);
   t->task_loss = g_new0 (double, cfg->n_tasks);
   t->task_tokens = g_new0 (gint64, cfg->n_tasks);
+  t->ranks = cfg->data_parallel ? ms_mpi_size () : 1;
+  t->rank = cfg->data_parallel ? ms_mpi_rank () : 0;
+  if (t->ranks > 1)
+    {
+      t->grad_host = g_new (float, ms_gpt_num_params (gpt));
+      t->sums = g_new (double, 2 + 2 * cfg->n_tasks);
+    }
   if (!(t->opt = ms_adamw_new (gpt, &cfg->adamw, error)) || !ms_gpt_zero_grad (gpt, error))
     return NULL;
   return g_steal_pointer (&t);
@@ -82,6 +93,8 @@ ms_trainer_free (MsTrainer *t)
   g_free (t->seg);
   g_free (t->task_loss);
   g_free (t->task_tokens);
+  g_free (t->grad_host);
+  g_free (t->sums);
   g_free (t);
 }
 
@@ -99,6 +112,38 @@ account_tasks (MsTrainer *t, const float *losses, int n, double *sum, gint64 *co
         sum[k] += losses[i];
         count[k]++;
       }
+}
+
+/* Sums the gradient buffer and the step's loss figures over the ranks. The gradients go through
+ * the host: OpenCL buffers are not MPI memory, and on PoCL the copy is a memcpy. */
+static gboolean
+allreduce_step (MsTrainer *t, double *loss, gint64 *tokens, GError **error)
+{
+  MsDevice *dev = ms_gpt_device (t->gpt);
+  MsBuffer *grads = ms_gpt_grads (t->gpt);
+  gsize bytes = ms_gpt_num_params (t->gpt) * sizeof (float);
+  const int K = t->cfg.n_tasks;
+  double *s = t->sums;
+  s[0] = *loss;
+  s[1] = (double) *tokens;
+  for (int k = 0; k < K; k++)
+    {
+      s[2 + k] = t->task_loss[k];
+      s[2 + K + k] = (double) t->task_tokens[k];
+    }
+  if (!ms_buffer_read (dev, grads, 0, t->grad_host, bytes, error)
+      || !ms_mpi_allreduce_sum_float (t->grad_host, ms_gpt_num_params (t->gpt), error)
+      || !ms_buffer_write (dev, grads, 0, t->grad_host, bytes, error)
+      || !ms_mpi_allreduce_sum_double (s, 2 + 2 * K, error))
+    return FALSE;
+  *loss = s[0];
+  *tokens = (gint64) s[1];
+  for (int k = 0; k < K; k++)
+    {
+      t->task_loss[k] = s[2 + k];
+      t->task_tokens[k] = (gint64) s[2 + K + k];
+    }
+  return TRUE;
 }
 
 gboolean
@@ -121,6 +166,8 @@ ms_trainer_step (MsTrainer *t, MsStepStats *stats, GError **error)
             g_set_error (error, MS_ERROR, MS_ERROR_INVALID, "the training data ran out");
           return FALSE;
         }
+      if (micro % t->ranks != t->rank)
+        continue;  /* another rank's micro-batch: read to keep the sources in step */
       if (!ms_gpt_forward_segments (t->gpt, t->tokens, t->seg, t->targets, B, T, error))
         return FALSE;
       account_tasks (t, ms_gpt_losses (t->gpt), B * T, t->task_loss, t->task_tokens);
@@ -134,6 +181,17 @@ ms_trainer_step (MsTrainer *t, MsStepStats *stats, GError **error)
       if (!ms_gpt_backward (t->gpt, 1.0f / accum, error))
         return FALSE;
     }
+  double allreduce_seconds = 0;
+  guint64 allreduce_bytes = 0;
+  if (t->ranks > 1)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      guint64 b0 = ms_mpi_bytes_sent ();
+      if (!allreduce_step (t, &loss, &tokens, error))
+        return FALSE;
+      allreduce_seconds = (g_get_monotonic_time () - t0) / 1e6;
+      allreduce_bytes = ms_mpi_bytes_sent () - b0;
+    }
   double lr = ms_schedule_lr (&t->cfg.schedule, t->step);
   double norm = 0;
   if (!ms_adamw_step (t->opt, lr, &norm, error))
@@ -146,6 +204,8 @@ ms_trainer_step (MsTrainer *t, MsStepStats *stats, GError **error)
       *stats = (MsStepStats) { .step = t->step, .loss = loss, .grad_norm = norm, .lr = lr,
                                .tokens = tokens,
                                .seconds = (g_get_monotonic_time () - start) / 1e6,
+                               .allreduce_seconds = allreduce_seconds,
+                               .allreduce_bytes = allreduce_bytes,
                                .task_loss = t->task_loss, .task_tokens = t->task_tokens };
     }
   return TRUE;

@@ -36,6 +36,11 @@ typedef struct {
   MsSchedule schedule;
   MsAdamWConfig adamw;
   int n_tasks;           /* for per-task loss accounting (1 without tasks) */
+  /* Under MPI (ms_mpi_init, more than one rank): every rank reads the same batches, rank r
+   * computes micro-batches r, r+R, r+2R, … of each step, the gradients and losses are summed
+   * with MPI_Allreduce and every rank takes the same AdamW step. The global batch stays
+   * B·T·grad_accum, so the loss trace matches one process within float rounding. */
+  gboolean data_parallel;
 } MsTrainConfig;
 
 typedef struct {
@@ -45,6 +50,8 @@ typedef struct {
   double lr;
   gint64 tokens;         /* target tokens in this step */
   double seconds;        /* wall time of this step */
+  double allreduce_seconds; /* of which in the gradient all-reduce (0 on one rank) */
+  guint64 allreduce_bytes;  /* payload this rank handed to MPI_Allreduce in this step */
   double *task_loss;     /* (n_tasks) mean loss per task in this step, NaN if absent */
   gint64 *task_tokens;   /* (n_tasks) target tokens per task in this step */
 } MsStepStats;

@@ -522,5 +522,5 @@ main (int argc, char **argv)
   g_test_add_func ("/train/batcher/resume", test_resume);
   g_test_add_func ("/train/batcher/restore-mismatch", test_restore_mismatch);
   g_test_add_func ("/train/batcher/bad-new", test_bad_new);
-  return g_test_run ();
+  return ms_test_run ();
 }

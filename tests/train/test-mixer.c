@@ -416,5 +416,5 @@ main (int argc, char **argv)
   g_test_add_func ("/train/mixer/restore-mismatch", test_restore_mismatch);
   g_test_add_func ("/train/mixer/bad-config", test_bad_config);
   g_test_add_func ("/train/mixer/strategy-parse", test_strategy_parse);
-  return g_test_run ();
+  return ms_test_run ();
 }
