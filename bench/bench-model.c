@@ -124,7 +124,7 @@ main (int argc, char **argv)
   Ctx c = { .B = B, .T = T };
   c.blas = ms_blas_new (dev, MS_BLAS_AUTO, &error);
   must (c.blas != NULL, error);
-  g_autoptr (MsCheckpoint) ck = ms_checkpoint_new_random (&cfg, 1);
+  g_autoptr (MsCheckpoint) ck = ms_checkpoint_new_random (&cfg, 1, NULL);
   c.gpt = ms_gpt_new (c.blas, &cfg, ck->params, &error);
   must (c.gpt != NULL, error);
   MsAdamWConfig acfg;

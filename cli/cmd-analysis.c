@@ -42,7 +42,7 @@ load_examples (const char *arg, MsBpe *bpe, const char *tpl_text, int max, int m
       char *nl = strchr (text, '\n');
       if (nl)
         *nl = '\0';
-      if (!json_parser_load_from_data (p, text, -1, NULL)
+      if (!ms_json_parser_load (p, text, -1, NULL)
           || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
         {
           g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s:1: expected a JSON object", path);

@@ -43,6 +43,8 @@ ms_cmd_forward (int argc, char **argv)
   g_autofree guint16 *shard = ms_shard_read (tokens_path, &n, &error);
   if (shard == NULL)
     return ms_cli_fail (CMD, error);
+  if (!ms_gpt_batch_validate (B, T, &error))
+    return ms_cli_fail (CMD, error);
   if (n < (gsize) B * T + 1)
     return ms_cli_fail (CMD, g_error_new (MS_ERROR, MS_ERROR_INVALID,
                                           "%s: %zu tokens, but B·T+1 = %d are needed",

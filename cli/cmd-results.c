@@ -249,7 +249,7 @@ json_run (JsonBuilder *b, const MsStoreRun *r)
   json_str (b, "mixture", r->mixture);
   json_int (b, "seed", r->seed);
   json_str (b, "tasks_json", r->tasks_json);
-  json_str (b, "status", r->status);
+  json_str (b, "status", ms_run_state_name (r->status));
   json_str (b, "error", r->error);
   json_str (b, "model_path", r->model_path);
   json_str (b, "model_sha256", r->model_sha256);
@@ -338,7 +338,7 @@ show_study (MsStore *store, const MsStoreStudy *study, gboolean json)
       else
         table_add (t, r->kind);
       table_addf (t, "%" G_GINT64_FORMAT, r->seed);
-      table_add (t, r->status);
+      table_add (t, ms_run_state_name (r->status));
       if (r->train_tokens >= 0)
         table_addf (t, "%" G_GINT64_FORMAT, r->train_tokens);
       else

@@ -56,6 +56,37 @@ on_event (const MsStudyEvent *ev, gpointer user)
     }
 }
 
+/* What the store holds for the spec's runs after this command: "all runs done" only when it
+ * is true (with --run, the other runs may still be pending, and the line says which). */
+static gboolean
+print_summary (const MsStudySpec *spec, MsStore *store, const char *path, GError **error)
+{
+  g_autoptr (GPtrArray) names = ms_study_run_names (spec);
+  g_autoptr (MsStoreStudy) study = ms_store_get_study (store, spec->name, error);
+  if (study == NULL)
+    return FALSE;
+  g_autoptr (GString) pending = g_string_new (NULL);
+  guint n_pending = 0;
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = names->pdata[i];
+      g_autoptr (MsStoreRun) run = ms_store_find_run (store, study->id, name, error);
+      if (run == NULL && error && *error)
+        return FALSE;
+      if (run != NULL && run->status == MS_RUN_DONE)
+        continue;
+      if (n_pending++ < 6)
+        g_string_append_printf (pending, "%s%s", pending->len ? ", " : "", name);
+    }
+  if (n_pending == 0)
+    g_printerr ("study %s: all %u runs done (%s)\n", spec->name, names->len, path);
+  else
+    g_printerr ("study %s: %u of %u runs done; pending: %s%s (run without --run to do them)\n",
+                spec->name, names->len - n_pending, names->len, pending->str,
+                n_pending > 6 ? ", ..." : "");
+  return TRUE;
+}
+
 int
 ms_cmd_study (int argc, char **argv)
 {
@@ -124,7 +155,8 @@ ms_cmd_study (int argc, char **argv)
         }
       return ms_cli_fail (CMD, error);
     }
-  g_printerr ("study %s: all runs done (%s)\n", spec->name, path);
+  if (!print_summary (spec, store, path, &error))
+    return ms_cli_fail (CMD, error);
   if (no_report || runs)
     return 0;
   /* The report, as `memscope report` writes it; its path is the last line. */

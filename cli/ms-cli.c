@@ -135,7 +135,8 @@ ms_cli_load_model (MsBlas *blas, const char *spec, guint64 seed, GError **error)
       MsGptConfig cfg;
       if (!ms_cli_parse_shape (spec + 7, &cfg, error))
         return NULL;
-      ck = ms_checkpoint_new_random (&cfg, seed);
+      if (!(ck = ms_checkpoint_new_random (&cfg, seed, error)))
+        return NULL;
     }
   else if (!(ck = ms_checkpoint_load (spec, error)))
     return NULL;

@@ -85,31 +85,39 @@ sidebar_row (const char *icon, const char *title, const char *subtitle, const ch
 }
 
 static const char *
-status_icon (const char *status)
+status_icon (MsRunState status)
 {
-  if (g_strcmp0 (status, "done") == 0)
-    return "emblem-ok-symbolic";
-  if (g_strcmp0 (status, "failed") == 0)
-    return "dialog-error-symbolic";
-  if (g_strcmp0 (status, "pending") == 0)
-    return "content-loading-symbolic";
-  return "media-playback-start-symbolic";
+  switch (status)
+    {
+    case MS_RUN_DONE:
+      return "emblem-ok-symbolic";
+    case MS_RUN_FAILED:
+      return "dialog-error-symbolic";
+    case MS_RUN_PENDING:
+      return "content-loading-symbolic";
+    default:
+      return "media-playback-start-symbolic";
+    }
 }
 
 static const char *
-status_label (const char *status)
+status_label (MsRunState status)
 {
-  if (g_strcmp0 (status, "done") == 0)
-    return _("done");
-  if (g_strcmp0 (status, "failed") == 0)
-    return _("failed");
-  if (g_strcmp0 (status, "pending") == 0)
-    return _("pending");
-  if (g_strcmp0 (status, "training") == 0)
-    return _("training");
-  if (g_strcmp0 (status, "trained") == 0)
-    return _("trained");
-  return _("probing");
+  switch (status)
+    {
+    case MS_RUN_DONE:
+      return _("done");
+    case MS_RUN_FAILED:
+      return _("failed");
+    case MS_RUN_PENDING:
+      return _("pending");
+    case MS_RUN_TRAINING:
+      return _("training");
+    case MS_RUN_TRAINED:
+      return _("trained");
+    default:
+      return _("probing");
+    }
 }
 
 static const char *

@@ -41,9 +41,16 @@ status_name (CLBlastStatusCode s)
     }
 }
 
+static void
+clear_cache (void)
+{
+  CLBlastClearCache ();
+}
+
 void
 ms_blas_clblast_gemm (MsDevice *dev, const MsGemmCall *g)
 {
+  dev->release_caches = clear_cache;
   CLBlastTranspose ta = g->ta ? CLBlastTransposeYes : CLBlastTransposeNo;
   CLBlastTranspose tb = g->tb ? CLBlastTransposeYes : CLBlastTransposeNo;
   CLBlastStatusCode s;

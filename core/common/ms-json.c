@@ -61,3 +61,44 @@ ms_json_generate (JsonGenerator *gen)
   ms_json_mend_numbers (text);
   return text;
 }
+
+int
+ms_json_depth (const char *text, gsize len, int limit)
+{
+  int depth = 0, deepest = 0;
+  gboolean in_string = FALSE;
+  for (gsize i = 0; i < len && text[i] != '\0'; i++)
+    {
+      char c = text[i];
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;                        /* the escaped character cannot end the string */
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > deepest && (deepest = depth) > limit)
+            return deepest;             /* no need to read further */
+        }
+      else if (c == ']' || c == '}')
+        depth--;
+    }
+  return deepest;
+}
+
+gboolean
+ms_json_parser_load (JsonParser *parser, const char *text, gssize len, GError **error)
+{
+  gsize n = len < 0 ? strlen (text) : (gsize) len;
+  if (ms_json_depth (text, n, MS_JSON_MAX_DEPTH) > MS_JSON_MAX_DEPTH)
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
+                   "nested more than %d levels deep", MS_JSON_MAX_DEPTH);
+      return FALSE;
+    }
+  return json_parser_load_from_data (parser, text, (gssize) n, error);
+}

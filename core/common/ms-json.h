@@ -15,4 +15,15 @@ char *ms_json_generate (JsonGenerator *gen);
 /* Mends TEXT in place (outside strings, "<digits>e<exponent>.0" loses its ".0"). */
 void ms_json_mend_numbers (char *text);
 
+/* json-glib parses recursively with no limit of its own, so a file nested 100,000 levels
+ * deep overflows the stack. Every JSON memscope reads goes through ms_json_parser_load (),
+ * which refuses more than MS_JSON_MAX_DEPTH levels before json-glib sees the text. */
+#define MS_JSON_MAX_DEPTH 64
+/* The deepest nesting of arrays and objects in TEXT (LEN bytes, strings skipped), counted up
+ * to the first level past LIMIT. */
+int ms_json_depth (const char *text, gsize len, int limit);
+/* json_parser_load_from_data () after the depth check (LEN -1: nul-terminated). The error is
+ * a JSON_PARSER_ERROR; callers prefix the file name. */
+gboolean ms_json_parser_load (JsonParser *parser, const char *text, gssize len, GError **error);
+
 G_END_DECLS

@@ -56,8 +56,9 @@ gboolean ms_checkpoint_save (const char *path, const MsGptConfig *cfg, const flo
 /* GPT-2's initialization as llm.c and nanoGPT do it: weights and embeddings normal(0, 0.02),
  * the residual projections (attprojw, fcprojw) normal(0, 0.02 / sqrt(2 L)), biases 0,
  * LayerNorm weights 1; the padded rows of wte (V..Vp-1) are 0. Deterministic in SEED.
- * CFG must pass ms_gpt_config_validate () (returns NULL with a critical otherwise). */
-MsCheckpoint *ms_checkpoint_new_random (const MsGptConfig *cfg, guint64 seed);
+ * Returns NULL with ERROR set when CFG fails ms_gpt_config_validate () or its parameters
+ * cannot be allocated. */
+MsCheckpoint *ms_checkpoint_new_random (const MsGptConfig *cfg, guint64 seed, GError **error);
 void ms_checkpoint_free (MsCheckpoint *ck);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsCheckpoint, ms_checkpoint_free)
 

@@ -76,11 +76,44 @@ ms_gpt_config_validate (const MsGptConfig *cfg, GError **error)
                    cfg->padded_vocab_size);
       return FALSE;
     }
-  /* Keep every offset within int range: kernels take element offsets as int. */
-  gsize offsets[MS_N_PARAMS];
-  if (ms_gpt_param_offsets (cfg, offsets) > G_MAXINT32)
+  /* Bound each size before any product is formed, so that the sums below cannot wrap even
+   * in 64 bits, then keep every offset within int range: kernels take element offsets as
+   * int. The bounds are far above any GPT-2 shape (C 1600, L 48, T 1024, V 50257). */
+  static const struct { const char *name; int max; } bounds[] = {
+    { "max_seq_len", 1 << 20 }, { "padded_vocab_size", 1 << 24 }, { "num_layers", 1 << 12 },
+    { "num_heads", 1 << 12 }, { "channels", 1 << 16 },
+  };
+  const int values[] = { cfg->max_seq_len, cfg->padded_vocab_size, cfg->num_layers,
+                         cfg->num_heads, cfg->channels };
+  for (gsize i = 0; i < G_N_ELEMENTS (bounds); i++)
+    if (values[i] > bounds[i].max)
+      {
+        g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s = %d is too large (at most %d)",
+                     bounds[i].name, values[i], bounds[i].max);
+        return FALSE;
+      }
+  gsize sizes[MS_N_PARAMS], total = 0;
+  ms_gpt_param_sizes (cfg, sizes);
+  for (int i = 0; i < MS_N_PARAMS; i++)
+    if (!g_size_checked_add (&total, total, sizes[i]) || total > G_MAXINT32)
+      {
+        g_set_error (error, MS_ERROR, MS_ERROR_FORMAT,
+                     "model too large (over 2^31 parameters, at tensor %s)",
+                     ms_gpt_param_name (i));
+        return FALSE;
+      }
+  return TRUE;
+}
+
+gboolean
+ms_gpt_batch_validate (int B, int T, GError **error)
+{
+  /* B·T indexes int arrays of tokens everywhere, so it must stay well inside int range. */
+  if (B <= 0 || T <= 0 || (gint64) B * T > MS_GPT_MAX_BATCH_TOKENS)
     {
-      g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "model too large (over 2^31 parameters)");
+      g_set_error (error, MS_ERROR, MS_ERROR_INVALID,
+                   "batch B=%d × T=%d: both must be positive and B·T at most %d", B, T,
+                   MS_GPT_MAX_BATCH_TOKENS);
       return FALSE;
     }
   return TRUE;

@@ -33,4 +33,9 @@ const char *ms_gpt_param_name (int which);
 /* Checks the shape is usable: positive sizes, C divisible by NH, V <= Vp. */
 gboolean ms_gpt_config_validate (const MsGptConfig *cfg, GError **error);
 
+/* The most tokens one batch may hold (B·T), so that B·T + 1 and token indices fit an int. */
+#define MS_GPT_MAX_BATCH_TOKENS (1 << 28)
+/* B and T positive and B·T within MS_GPT_MAX_BATCH_TOKENS, computed without overflow. */
+gboolean ms_gpt_batch_validate (int B, int T, GError **error);
+
 G_END_DECLS

@@ -133,6 +133,21 @@ ms_gpt_reserve (MsGpt *gpt, int B, int T, GError **error)
                    T, gpt->cfg.max_seq_len);
       return FALSE;
     }
+  if (!ms_gpt_batch_validate (B, T, error))
+    return FALSE;
+  /* The same sum in double first: it cannot wrap, so a huge batch is refused before any
+   * gsize product below can overflow. */
+  const MsGptConfig *c = &gpt->cfg;
+  double BT = (double) B * T, estimate = BT * c->num_layers * (16.0 * c->channels + 4)
+                                         + BT * c->num_layers * c->num_heads * T
+                                         + BT * (2.0 * c->channels + c->padded_vocab_size + 3);
+  if (estimate > G_MAXINT32)
+    {
+      g_set_error (error, MS_ERROR, MS_ERROR_INVALID,
+                   "activations for B=%d T=%d need %.0f floats, over the 2^31 limit of kernel "
+                   "offsets: use a smaller batch", B, T, estimate);
+      return FALSE;
+    }
   gsize sizes[MS_N_ACTS], total = 0;
   act_sizes (&gpt->cfg, B, T, sizes);
   for (int i = 0; i < MS_N_ACTS; i++)

@@ -3,12 +3,15 @@
  * F16/BF16 widened to float32, and the vocabulary padded with zero rows as llm.c does. */
 #include "model/ms-checkpoint.h"
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+
+#include "common/ms-json.h"
 #include <math.h>
 #include <string.h>
 
 #include "common/ms-error.h"
-#include "model/ms-checkpoint-private.h"
+#include "model/ms-checkpoint-io.h"
 
 /* safetensors' own reader refuses headers over 100 MB. */
 #define MAX_HEADER_BYTES (100u << 20)
@@ -95,7 +98,7 @@ parse_header (const char *path, const char *json, gsize len, guint64 data_len, G
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) jerr = NULL;
-  if (!json_parser_load_from_data (parser, json, (gssize) len, &jerr))
+  if (!ms_json_parser_load (parser, json, (gssize) len, &jerr))
     {
       g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s: invalid JSON header (bytes 8-%"
                    G_GUINT64_FORMAT "): %s", path, (guint64) len + 8, jerr->message);
@@ -259,7 +262,19 @@ read_config (const char *path, MsGptConfig *cfg, GError **error)
                    "checkpoint needs its config.json beside model.safetensors)", path);
       return FALSE;
     }
-  if (!json_parser_load_from_mapped_file (parser, path, &jerr))
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  GStatBuf st;
+  /* A config.json is a few hundred bytes; one over 16 MiB is not one. */
+  if (g_stat (path, &st) == 0 && st.st_size > (16 << 20))
+    {
+      g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s: %lld bytes is too large for a "
+                   "config.json (at most 16 MiB)", path, (long long) st.st_size);
+      return FALSE;
+    }
+  if (!g_file_get_contents (path, &text, &len, error))
+    return FALSE;
+  if (!ms_json_parser_load (parser, text, (gssize) len, &jerr))
     {
       g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s: invalid JSON: %s", path,
                    jerr->message);

@@ -45,9 +45,11 @@
 
 #include <glib.h>
 
-#include "probe/ms-scores.h"
+#include "probe/ms-chars.h"
 
 G_BEGIN_DECLS
+
+typedef struct _MsAlignParams MsAlignParams;
 
 struct _MsAlignParams {
   double seed_cosine;        /* 0.30: minimum cosine of a seed sentence pair */

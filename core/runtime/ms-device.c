@@ -306,6 +306,8 @@ ms_device_free (MsDevice *dev)
     return;
   if (dev->queue)
     clFinish (dev->queue);
+  if (dev->release_caches)
+    dev->release_caches ();
   g_clear_pointer (&dev->kernels, g_hash_table_unref);
   if (dev->program)
     clReleaseProgram (dev->program);

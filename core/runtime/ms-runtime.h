@@ -60,6 +60,10 @@ struct _MsDevice {
   GError *sticky;            /* first error of an enqueue since the last check */
   char *cache_path;          /* the program binary's cache file, for --verbose output */
   gboolean cache_hit;
+  /* Set by a library that caches OpenCL objects on this context (CLBlast): called first in
+   * ms_device_free, so they are released while the OpenCL runtime is alive, not by static
+   * destructors at exit. */
+  void (*release_caches) (void);
 };
 
 MsDevice *ms_device_open (const char *selector, GError **error);

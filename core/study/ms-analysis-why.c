@@ -6,6 +6,8 @@
 
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
+
+#include "common/ms-json.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <math.h>
@@ -484,7 +486,7 @@ ms_figure_attention_map (MsStore *store, gint64 generation_id, GError **error)
     }
   JsonParser *parser = json_parser_new ();
   const char **labels = ms_fig_strings (f, MAX (rows, cols));
-  if (json_parser_load_from_data (parser, q->cells[3], -1, NULL))
+  if (ms_json_parser_load (parser, q->cells[3], -1, NULL))
     {
       JsonArray *arr = json_node_get_array (json_parser_get_root (parser));
       for (int i = 0; i < MAX (rows, cols) && i < (int) json_array_get_length (arr); i++)

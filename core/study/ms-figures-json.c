@@ -70,7 +70,7 @@ add_embedded_json (JsonBuilder *b, const char *name, const char *text)
 {
   json_builder_set_member_name (b, name);
   g_autoptr (JsonParser) p = json_parser_new ();
-  if (text && json_parser_load_from_data (p, text, -1, NULL))
+  if (text && ms_json_parser_load (p, text, -1, NULL))
     json_builder_add_value (b, json_node_copy (json_parser_get_root (p)));
   else if (text)
     json_builder_add_string_value (b, text);
@@ -126,7 +126,7 @@ add_header (JsonBuilder *b, const MsStudyTable *t)
       add_string (b, "kind", r->kind);
       add_string (b, "mixture", r->mixture);
       add_int (b, "seed", r->seed);
-      add_string (b, "status", r->status);
+      add_string (b, "status", ms_run_state_name (r->status));
       add_embedded_json (b, "tasks", r->tasks_json);
       add_number (b, "final_loss", r->final_loss);
       add_number (b, "train_seconds", r->train_seconds);

@@ -5,6 +5,8 @@
 
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
+
+#include "common/ms-json.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,7 +345,7 @@ ms_study_table_default_probe (const MsStudyTable *t)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   if (t->study && t->study->settings_json
-      && json_parser_load_from_data (parser, t->study->settings_json, -1, NULL))
+      && ms_json_parser_load (parser, t->study->settings_json, -1, NULL))
     {
       JsonNode *root = json_parser_get_root (parser);
       JsonObject *o = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
@@ -363,7 +365,7 @@ static char **
 run_task_names (const MsStoreRun *r)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
-  if (!r->tasks_json || !json_parser_load_from_data (parser, r->tasks_json, -1, NULL))
+  if (!r->tasks_json || !ms_json_parser_load (parser, r->tasks_json, -1, NULL))
     return NULL;
   JsonNode *root = json_parser_get_root (parser);
   if (!JSON_NODE_HOLDS_ARRAY (root))
@@ -460,7 +462,7 @@ make_groups (MsStudyTable *t)
                 t->groups[g].covers[k] = TRUE;
             }
         }
-      if (strcmp (r->status, "done") == 0)
+      if (r->status == MS_RUN_DONE)
         g_ptr_array_add (names[g], g_strdup (r->name));
     }
   for (g = 0; g < t->n_groups; g++)
@@ -484,7 +486,7 @@ read_results (MsStudyTable *t, MsStore *store, GError **error)
     {
       const MsStoreRun *r = t->runs->pdata[i];
       int g = group_of_run (t, r);
-      if (g >= 0 && strcmp (r->status, "done") == 0)
+      if (g >= 0 && r->status == MS_RUN_DONE)
         g_hash_table_insert (run_group, g_memdup2 (&r->id, sizeof r->id), GINT_TO_POINTER (g + 1));
     }
   /* Distinct eligible samples per (task, probe, split). */
@@ -718,7 +720,7 @@ ms_study_table_new (MsStore *store, const char *name, const MsStudyTableOptions 
     }
   t->n_runs = (int) t->runs->len;
   for (guint i = 0; i < t->runs->len; i++)
-    t->n_finished += strcmp (((MsStoreRun *) t->runs->pdata[i])->status, "done") == 0;
+    t->n_finished += ((MsStoreRun *) t->runs->pdata[i])->status == MS_RUN_DONE;
   make_groups (t);
   for (int g = 0; g < t->n_groups; g++)
     t->pooled_seeds |= t->groups[g].n_runs > 1;

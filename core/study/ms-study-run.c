@@ -433,7 +433,7 @@ store_curves (Study *s, Run *r, const char *log_path, GError **error)
   g_autoptr (JsonParser) parser = json_parser_new ();
   for (char **l = lines; *l; l++)
     {
-      if (**l == '\0' || !json_parser_load_from_data (parser, *l, -1, NULL))
+      if (**l == '\0' || !ms_json_parser_load (parser, *l, -1, NULL))
         continue;
       JsonObject *o = json_node_get_object (json_parser_get_root (parser));
       gint64 step = json_object_get_int_member_with_default (o, "step", 0);
@@ -504,7 +504,7 @@ train_run (Study *s, Run *r, GError **error)
     return FALSE;
   g_autofree char *dir = run_dir (s, r);
   g_autofree char *started = ms_store_now ();
-  MsStoreRunUpdate u = { .set = MS_RUN_SET_STATUS | MS_RUN_SET_STARTED, .status = "training",
+  MsStoreRunUpdate u = { .set = MS_RUN_SET_STATUS | MS_RUN_SET_STARTED, .status = MS_RUN_TRAINING,
                          .started = started };
   if (!ms_store_update_run (s->store, r->id, &u, error)
       || !ms_gpt_write_params (s->gpt, s->base->params, error))
@@ -523,7 +523,7 @@ train_run (Study *s, Run *r, GError **error)
       MsStoreRunUpdate done = {
         .set = MS_RUN_SET_STATUS | MS_RUN_SET_MODEL | MS_RUN_SET_DEVICE | MS_RUN_SET_TRAIN_SECONDS
                | MS_RUN_SET_TRAIN_TOKENS | MS_RUN_SET_FINAL_LOSS | MS_RUN_SET_DATA_JSON,
-        .status = "trained", .model_path = model, .model_sha256 = sha, .device = device,
+        .status = MS_RUN_TRAINED, .model_path = model, .model_sha256 = sha, .device = device,
         .train_seconds = res.seconds, .train_tokens = res.train_tokens,
         .final_loss = res.final_loss, .data_json = res.record_json };
       ok = store_curves (s, r, log, error) && ms_store_update_run (s->store, r->id, &done, error)
@@ -646,7 +646,7 @@ probe_run (Study *s, Run *r, GError **error)
       if (ck == NULL || !ms_gpt_write_params (s->gpt, ck->params, error))
         return FALSE;
     }
-  if (!ms_store_set_run_status (s->store, r->id, "probing", NULL, error))
+  if (!ms_store_set_run_status (s->store, r->id, MS_RUN_PROBING, NULL, error))
     return FALSE;
   gint64 start = g_get_monotonic_time ();
   const MsProbeKind kinds[] = { MS_PROBE_INPUT, MS_PROBE_TARGET };
@@ -1058,7 +1058,7 @@ finish_run (Study *s, Run *r, GError **error)
   g_string_free (cost, TRUE);
   g_autofree char *finished = ms_store_now ();
   MsStoreRunUpdate u = { .set = MS_RUN_SET_STATUS | MS_RUN_SET_PROBE_SECONDS | MS_RUN_SET_FINISHED,
-                         .status = "done", .probe_seconds = s->probe_seconds,
+                         .status = MS_RUN_DONE, .probe_seconds = s->probe_seconds,
                          .finished = finished };
   return ms_store_update_run (s->store, r->id, &u, error);
 }
@@ -1110,9 +1110,8 @@ ms_study_run (const MsStudySpec *spec, MsStore *store, const MsStudyOptions *opt
       if (stored == NULL)
         goto out;
       r->cost = 0;
-      if (strcmp (stored->status, "done") != 0 && wanted (opt, r->name))
-        r->cost = (strcmp (stored->status, "trained") == 0 || strcmp (stored->status, "probing") == 0
-                   ? 0 : train_cost (&s, r)) + probe_cost (&s, r);
+      if (stored->status != MS_RUN_DONE && wanted (opt, r->name))
+        r->cost = (ms_run_state_has_model (stored->status) ? 0 : train_cost (&s, r)) + probe_cost (&s, r);
       s.total_cost += r->cost;
     }
 
@@ -1127,15 +1126,35 @@ ms_study_run (const MsStudySpec *spec, MsStore *store, const MsStudyOptions *opt
         goto out;
       s.phase = "done";
       s.phase_cost = s.phase_from = 0;
-      if (strcmp (stored->status, "done") == 0 || !wanted (opt, r->name))
+      if (stored->status == MS_RUN_DONE || !wanted (opt, r->name))
         {
           emit (&s, MS_STUDY_EVENT_RUN_START, 0, 0, NAN, NAN,
                 wanted (opt, r->name) ? "already done" : "not selected");
           continue;
         }
+      /* Another process sharing the store may be on this run: leave it to that process. */
+      int owner = 0;
+      if (!ms_store_lease_run (store, r->id, &owner, error))
+        goto out;
+      if (owner != 0)
+        {
+          g_autofree char *why = g_strdup_printf ("being run by process %d on this machine",
+                                                  owner);
+          emit (&s, MS_STUDY_EVENT_RUN_START, 0, 0, NAN, NAN, why);
+          continue;
+        }
+      /* Read again under the lease: the other process may have finished it meanwhile. */
+      g_clear_pointer (&stored, ms_store_run_free);
+      if (!(stored = ms_store_get_run (store, r->id, error)))
+        goto out;
+      if (stored->status == MS_RUN_DONE)
+        {
+          ms_store_release_run (store, r->id);
+          emit (&s, MS_STUDY_EVENT_RUN_START, 0, 0, NAN, NAN, "already done");
+          continue;
+        }
       emit (&s, MS_STUDY_EVENT_RUN_START, 0, 0, NAN, NAN, NULL);
-      gboolean trained = strcmp (stored->status, "trained") == 0
-                         || strcmp (stored->status, "probing") == 0;
+      gboolean trained = ms_run_state_has_model (stored->status);
       GError *local = NULL;
       if (strcmp (r->kind, "base") != 0 && !trained)
         {
@@ -1148,18 +1167,20 @@ ms_study_run (const MsStudySpec *spec, MsStore *store, const MsStudyOptions *opt
         goto failed;
       s.done_cost += r->cost;
       s.phase_cost = s.phase_from = 0;
+      ms_store_release_run (store, r->id);
       emit (&s, MS_STUDY_EVENT_RUN_DONE, 0, 0, NAN, NAN, NULL);
       continue;
     failed:
+      ms_store_release_run (store, r->id);
       if (!g_error_matches (local, MS_ERROR, MS_ERROR_CANCELLED))
         {
           /* Recorded so that the store shows what went wrong; a later call retries. */
-          ms_store_set_run_status (store, r->id, "failed", local->message, NULL);
+          ms_store_set_run_status (store, r->id, MS_RUN_FAILED, local->message, NULL);
           g_prefix_error (&local, "run %s: ", r->name);
         }
       else
         ms_store_set_run_status (store, r->id, strcmp (r->kind, "base") != 0 && !trained
-                                               ? "pending" : "trained", NULL, NULL);
+                                               ? MS_RUN_PENDING : MS_RUN_TRAINED, NULL, NULL);
       g_propagate_error (error, local);
       goto out;
     }

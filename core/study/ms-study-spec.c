@@ -50,6 +50,41 @@ resolve (const char *dir, const char *p)
   return g_canonicalize_filename (p, dir);
 }
 
+/* The largest value each integer key may take: far above any study that fits a machine, so
+ * that a typo (batch = 2000000000) is refused when the spec is read instead of aborting an
+ * allocation after an hour of work. Seeds and counts of candidates take any int; other keys
+ * 2^24 unless named here. */
+static int
+int_key_max (const char *k)
+{
+  static const struct { const char *key; int max; } limits[] = {
+    { "seed", G_MAXINT }, { "candidates", G_MAXINT }, { "auc_seed", G_MAXINT },
+    { "batch", 4096 }, { "grad_accum", 4096 }, { "seq", 1 << 16 }, { "k", 1 << 16 },
+    { "n", 1 << 16 }, { "target_max_new", 1 << 16 }, { "digits", 18 },
+    { "sparse_atoms", 1 << 16 }, { "sparse_layer", 1 << 12 }, { "count", 1 << 16 },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (limits); i++)
+    if (strcmp (limits[i].key, k) == 0)
+      return limits[i].max;
+  return 1 << 24;
+}
+
+/* Names from a spec become folder names (memscope-runs/STUDY/single/TASK/...), so they must
+ * be plain: letters, digits, '-', '_' and '.', not starting with '.', at most 64 bytes. */
+static gboolean
+check_name (const char *name, const char *what, const char *path, GError **error)
+{
+  gsize n = strlen (name);
+  gboolean ok = n > 0 && n <= 64 && name[0] != '.';
+  for (gsize i = 0; ok && i < n; i++)
+    ok = g_ascii_isalnum (name[i]) || name[i] == '-' || name[i] == '_' || name[i] == '.';
+  if (!ok)
+    g_set_error (error, MS_ERROR, MS_ERROR_FORMAT,
+                 "%s: %s '%s' is not a plain name (letters, digits, '-', '_', '.'; not starting "
+                 "with '.'; at most 64 bytes): it names a folder", path, what, name);
+  return ok;
+}
+
 /* Typed getters that name the file, group and key in errors; absent keys keep DEFAULT. */
 static gboolean
 get_int (GKeyFile *kf, const char *g, const char *k, int min, int *out, const char *path,
@@ -57,15 +92,18 @@ get_int (GKeyFile *kf, const char *g, const char *k, int min, int *out, const ch
 {
   if (!g_key_file_has_key (kf, g, k, NULL))
     return TRUE;
-  g_autoptr (GError) local = NULL;
-  int v = g_key_file_get_integer (kf, g, k, &local);
-  if (local || v < min)
+  int max = int_key_max (k);
+  g_autofree char *raw = g_key_file_get_value (kf, g, k, NULL);
+  char *end = NULL;
+  gint64 v = raw ? g_ascii_strtoll (g_strstrip (raw), &end, 10) : 0;
+  if (raw == NULL || end == raw || *end != '\0' || v < min || v > max)
     {
-      g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s: [%s] %s: expected an integer ≥ %d",
-                   path, g, k, min);
+      g_set_error (error, MS_ERROR, MS_ERROR_FORMAT,
+                   "%s: [%s] %s = %s: expected an integer from %d to %d", path, g, k,
+                   raw ? raw : "", min, max);
       return FALSE;
     }
-  *out = v;
+  *out = (int) v;
   return TRUE;
 }
 
@@ -77,10 +115,11 @@ get_double (GKeyFile *kf, const char *g, const char *k, double min, double *out,
     return TRUE;
   g_autoptr (GError) local = NULL;
   double v = g_key_file_get_double (kf, g, k, &local);
-  if (local || !(v >= min))
+  /* 1e6 bounds every rate, fraction and epoch count a study can mean; inf and nan fail. */
+  if (local || !(v >= min) || !(v <= 1e6))
     {
-      g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s: [%s] %s: expected a number ≥ %g",
-                   path, g, k, min);
+      g_set_error (error, MS_ERROR, MS_ERROR_FORMAT,
+                   "%s: [%s] %s: expected a number from %g to 1e6", path, g, k, min);
       return FALSE;
     }
   *out = v;
@@ -94,7 +133,8 @@ get_list (GKeyFile *kf, const char *g, const char *k)
   g_autofree char *raw = g_key_file_get_value (kf, g, k, NULL);
   if (raw == NULL)
     return NULL;
-  g_auto (GStrv) parts = g_regex_split_simple ("[,;]", raw, 0, 0);
+  /* Not g_regex_split_simple: it answers NULL for a value that is not UTF-8. */
+  g_auto (GStrv) parts = g_strsplit_set (raw, ",;", -1);
   GPtrArray *out = g_ptr_array_new ();
   for (char **p = parts; *p; p++)
     if (*g_strstrip (*p) != '\0')
@@ -398,6 +438,8 @@ ms_study_spec_load (const char *path, GError **error)
                    "%s: [study] needs name, base (the base model) and tokenizer", p);
       return NULL;
     }
+  if (!check_name (spec->name, "[study] name", p, error))
+    return NULL;
   spec->base_model = resolve (dir, base);
   spec->tokenizer = resolve (dir, tok);
   spec->artifacts = resolve (dir, artifacts);
@@ -470,15 +512,17 @@ ms_study_spec_load (const char *path, GError **error)
                            *g);
               ok = FALSE;
             }
+          ok = ok && check_name (t.name, "task", p, error);
         }
       else if (g_str_has_prefix (*g, "mixture:"))
         {
           MsStudyMixture m = { .name = g_strdup (*g + 8) };
+          ok = check_name (m.name, "mixture", p, error);
           m.mixer = get_string (kf, *g, "strategy");
           if (m.mixer == NULL)
             m.mixer = g_strdup ("proportional");
           m.tasks = get_list (kf, *g, "tasks");
-          ok = get_double (kf, *g, "epochs", 0.01, &m.epochs, p, error);
+          ok = ok && get_double (kf, *g, "epochs", 0.01, &m.epochs, p, error);
           g_array_append_val (mixtures, m);
           ok = ok && check_keys (kf, *g, mixture_keys, p, error);
         }

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+
+#include "common/ms-json.h"
 #include <string.h>
 
 #include "common/ms-error.h"
@@ -86,7 +88,7 @@ load_encoder (const char *path, GPtrArray *tokens, GHashTable *ids, GError **err
     return FALSE;
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) json_error = NULL;
-  if (!json_parser_load_from_data (parser, text, len, &json_error))
+  if (!ms_json_parser_load (parser, text, len, &json_error))
     {
       g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s: invalid JSON: %s", path,
                    json_error->message);

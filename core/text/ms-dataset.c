@@ -4,6 +4,8 @@
 #include "text/ms-dataset.h"
 
 #include <json-glib/json-glib.h>
+
+#include "common/ms-json.h"
 #include <stdarg.h>
 #include <string.h>
 
@@ -239,7 +241,7 @@ parse_line (JsonParser *parser, const char *s, gsize len, gsize start, const cha
     return NULL;
   /* Only the object goes to json-glib: it would ignore (and leak) what follows. */
   g_autoptr (GError) jerr = NULL;
-  if (!json_parser_load_from_data (parser, s, (gssize) obj_end, &jerr))
+  if (!ms_json_parser_load (parser, s, (gssize) obj_end, &jerr))
     {
       fail_json (error, path, line, jerr);
       return NULL;

@@ -234,5 +234,5 @@ main (int argc, char **argv)
   g_test_add_func ("/capture/modes", test_modes);
   g_test_add_func ("/capture/wrong-width", test_wrong_width);
   g_test_add_func ("/capture/codes-of-captured-rows", test_codes_of_captured_rows);
-  return g_test_run ();
+  return ms_test_run ();
 }

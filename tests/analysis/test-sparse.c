@@ -739,5 +739,5 @@ main (int argc, char **argv)
   g_test_add_func ("/sparse/bad-arguments", test_bad_arguments);
   if (g_test_perf ())
     g_test_add_func ("/sparse/perf", test_perf);
-  return g_test_run ();
+  return ms_test_run ();
 }

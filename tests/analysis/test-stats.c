@@ -567,7 +567,7 @@ main (int argc, char **argv)
   g_test_add_func ("/stats/roc-reference", test_roc_reference);
   g_test_add_func ("/stats/exposure", test_exposure);
   g_test_add_func ("/stats/length-matched", test_length_matched);
-  int rc = g_test_run ();
+  int rc = ms_test_run ();
   g_clear_object (&ref_parser);
   return rc;
 }

@@ -141,5 +141,5 @@ main (int argc, char **argv)
   g_test_add_func ("/blas/clblast", test_clblast);
   g_test_add_func ("/blas/bad-shapes", test_bad_shapes);
   g_test_add_func ("/blas/kind-parse", test_kind_parse);
-  return g_test_run ();
+  return ms_test_run ();
 }

@@ -11,7 +11,6 @@ static char *tmp_dir;
 static void
 cleanup (void)
 {
-  g_clear_pointer (&test_device, ms_device_free);
   if (tmp_dir)
     {
       g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmp_dir);
@@ -19,6 +18,17 @@ cleanup (void)
         g_printerr ("could not remove %s\n", tmp_dir);
       g_clear_pointer (&tmp_dir, g_free);
     }
+}
+
+int
+ms_test_run (void)
+{
+  int rc = g_test_run ();
+  /* Here, not in an atexit handler: exit runs thread_local destructors first, and an OpenCL
+   * runtime may keep its per-thread state there (Oclgrind does), so OpenCL calls made later
+   * touch freed memory. */
+  g_clear_pointer (&test_device, ms_device_free);
+  return rc;
 }
 
 MsDevice *

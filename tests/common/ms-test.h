@@ -8,6 +8,8 @@
 
 /* The device under test ($MEMSCOPE_DEVICE or the default), opened once per test program. */
 MsDevice *ms_test_device (void);
+/* g_test_run, then releases the shared test device: every test's main returns this. */
+int ms_test_run (void);
 /* The GEMM backend of KIND on that device, or NULL (and the test skipped) when unusable. */
 MsBlas *ms_test_blas (MsBlasKind kind);
 

@@ -245,7 +245,7 @@ write_study (MsStore *store, const char *name, gboolean analyses, GError **error
             return FALSE;
         }
       MsStoreRunUpdate u = { .set = MS_RUN_SET_STATUS | MS_RUN_SET_FINAL_LOSS,
-                             .status = "done", .final_loss = 1.5 + 0.1 * r };
+                             .status = MS_RUN_DONE, .final_loss = 1.5 + 0.1 * r };
       if (!ms_store_update_run (store, run_id, &u, error) || !ms_store_commit (store, error))
         return FALSE;
     }

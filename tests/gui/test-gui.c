@@ -312,7 +312,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gui/analysis-charts", test_analysis_charts);
   g_test_add_func ("/gui/not-computed", test_not_computed);
   g_test_add_func ("/gui/chinese", test_chinese);
-  int status = g_test_run ();
+  int status = ms_test_run ();
   g_free (store_path);
   return status;
 }

@@ -211,5 +211,5 @@ main (int argc, char **argv)
   g_test_add_func ("/backward/accumulate-determinism", test_accumulate_and_determinism);
   g_test_add_func ("/backward/ignored-targets", test_ignored_targets);
   g_test_add_func ("/backward/segments", test_segments);
-  return g_test_run ();
+  return ms_test_run ();
 }

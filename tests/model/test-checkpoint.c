@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 
 #include "common/ms-error.h"
-#include "model/ms-checkpoint-private.h"
+#include "model/ms-checkpoint-io.h"
 #include "model/ms-checkpoint.h"
 #include "ms-test.h"
 
@@ -68,7 +68,7 @@ test_roundtrip (void)
         .num_layers = 1 + (int) (ms_test_rng_u64 (&rng) % 3), .num_heads = nh,
         .channels = nh * (1 + (int) (ms_test_rng_u64 (&rng) % 8)),
       };
-      g_autoptr (MsCheckpoint) ck = ms_checkpoint_new_random (&cfg, 100 + trial);
+      g_autoptr (MsCheckpoint) ck = ms_checkpoint_new_random (&cfg, 100 + trial, NULL);
       g_autofree char *path = tmp_path ("roundtrip.bin");
       g_autoptr (GError) error = NULL;
       g_assert_true (ms_checkpoint_save (path, &cfg, ck->params, &error));
@@ -128,7 +128,7 @@ test_random_init (void)
 {
   MsGptConfig cfg = { .max_seq_len = 64, .vocab_size = 1000, .padded_vocab_size = 1024,
                       .num_layers = 4, .num_heads = 4, .channels = 64 };
-  g_autoptr (MsCheckpoint) ck = ms_checkpoint_new_random (&cfg, 42);
+  g_autoptr (MsCheckpoint) ck = ms_checkpoint_new_random (&cfg, 42, NULL);
   gsize off[MS_N_PARAMS], size[MS_N_PARAMS];
   ms_gpt_param_offsets (&cfg, off);
   ms_gpt_param_sizes (&cfg, size);
@@ -148,8 +148,8 @@ test_random_init (void)
   for (guint i = 0; i < G_N_ELEMENTS (zeros); i++)
     assert_all (ms_gpt_param_name (zeros[i]), p + off[zeros[i]], size[zeros[i]], 0.0f);
 
-  g_autoptr (MsCheckpoint) same = ms_checkpoint_new_random (&cfg, 42);
-  g_autoptr (MsCheckpoint) other = ms_checkpoint_new_random (&cfg, 43);
+  g_autoptr (MsCheckpoint) same = ms_checkpoint_new_random (&cfg, 42, NULL);
+  g_autoptr (MsCheckpoint) other = ms_checkpoint_new_random (&cfg, 43, NULL);
   g_assert_cmpmem (same->params, 4 * same->n_params, p, 4 * ck->n_params);
   g_assert_true (memcmp (other->params, p, 4 * ck->n_params) != 0);
 }
@@ -625,7 +625,7 @@ test_save_errors (void)
 {
   MsGptConfig cfg = { .max_seq_len = 4, .vocab_size = 10, .padded_vocab_size = 128,
                       .num_layers = 1, .num_heads = 2, .channels = 4 };
-  g_autoptr (MsCheckpoint) ck = ms_checkpoint_new_random (&cfg, 1);
+  g_autoptr (MsCheckpoint) ck = ms_checkpoint_new_random (&cfg, 1, NULL);
   g_autofree char *dir = tmp_path ("save");
   g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
   g_autoptr (GError) error = NULL;
@@ -659,7 +659,7 @@ test_save_errors (void)
   g_clear_error (&error);
   g_autoptr (GBytes) after = read_bytes (good);
   g_assert_true (g_bytes_equal (before, after));
-  g_autoptr (MsCheckpoint) other = ms_checkpoint_new_random (&cfg, 2);
+  g_autoptr (MsCheckpoint) other = ms_checkpoint_new_random (&cfg, 2, NULL);
   g_assert_true (ms_checkpoint_save (good, &cfg, other->params, &error));
   g_autoptr (MsCheckpoint) back = ms_checkpoint_load (good, &error);
   g_assert_no_error (error);
@@ -759,5 +759,5 @@ main (int argc, char **argv)
   g_test_add_func ("/checkpoint/bad-safetensors", test_bad_safetensors);
   g_test_add_func ("/checkpoint/save-errors", test_save_errors);
   g_test_add_func ("/checkpoint/cli", test_cli);
-  return g_test_run ();
+  return ms_test_run ();
 }

@@ -213,5 +213,5 @@ main (int argc, char **argv)
   g_test_add_func ("/forward/hooks", test_hooks);
   g_test_add_func ("/forward/segments", test_segments);
   g_test_add_func ("/forward/bad-inputs", test_bad_inputs);
-  return g_test_run ();
+  return ms_test_run ();
 }

@@ -237,5 +237,5 @@ main (int argc, char **argv)
   g_test_add_func ("/generate/stop-tokens", test_stop_tokens);
   g_test_add_func ("/generate/sampling", test_sampling);
   g_test_add_func ("/generate/too-long", test_too_long);
-  return g_test_run ();
+  return ms_test_run ();
 }

@@ -9,5 +9,5 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   kc_add_forward_tests ();
   kc_add_backward_tests ();
-  return g_test_run ();
+  return ms_test_run ();
 }

@@ -827,5 +827,5 @@ main (int argc, char **argv)
   g_test_add_func ("/plot/cjk-title", test_cjk_title);
   g_test_add_func ("/plot/save", test_save);
   g_test_add_func ("/plot/hits-transform", test_hits_transform);
-  return g_test_run ();
+  return ms_test_run ();
 }

@@ -430,5 +430,5 @@ main (int argc, char **argv)
   g_test_add_func ("/align/unrelated", test_unrelated);
   g_test_add_func ("/align/edge-input", test_edge_input);
   g_test_add_func ("/align/params", test_params);
-  return g_test_run ();
+  return ms_test_run ();
 }

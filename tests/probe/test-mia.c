@@ -159,5 +159,5 @@ main (int argc, char **argv)
   g_test_add_func ("/mia/whole-sequence", test_whole);
   g_test_add_func ("/mia/auc-planted-and-random", test_auc_planted_and_random);
   g_test_add_func ("/mia/json-numbers", test_json_numbers);
-  return g_test_run ();
+  return ms_test_run ();
 }

@@ -444,5 +444,5 @@ main (int argc, char **argv)
   g_test_add_func ("/scores/bleu-nltk", test_bleu_nltk);
   g_test_add_func ("/scores/sample", test_sample);
   g_test_add_func ("/scores/long-texts", test_long_texts);
-  return g_test_run ();
+  return ms_test_run ();
 }

@@ -131,5 +131,5 @@ main (int argc, char **argv)
   g_test_add_func ("/runtime/sticky-error", test_sticky_error_names_call);
   g_test_add_func ("/runtime/program-cache", test_program_cache);
   g_test_add_func ("/runtime/env-selector", test_env_selector);
-  return g_test_run ();
+  return ms_test_run ();
 }

@@ -88,7 +88,7 @@ add_run (MsStore *s, gint64 study, const char *name, const char *kind, const cha
   MsStoreRunDef def = { name, kind, mixture, seed, task_list, NULL };
   gint64 id = ms_store_ensure_run (s, study, &def, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (ms_store_set_run_status (s, id, "done", NULL, &error));
+  g_assert_true (ms_store_set_run_status (s, id, MS_RUN_DONE, NULL, &error));
   return id;
 }
 
@@ -448,7 +448,7 @@ main (int argc, char **argv)
   g_test_add_func ("/analysis-why/attention", test_attention);
   g_test_add_func ("/analysis-why/sparse", test_sparse);
   g_test_add_func ("/analysis-why/matrix", test_matrix);
-  int rc = g_test_run ();
+  int rc = ms_test_run ();
   ms_analysis_table_free (analysis);
   ms_study_table_free (table);
   ms_store_close (store);

@@ -131,7 +131,9 @@ add_run (MsStore *s, gint64 study, const char *name, const char *kind, const cha
   MsStoreRunDef def = { name, kind, mixture, seed, tasks, NULL };
   gint64 id = ms_store_ensure_run (s, study, &def, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (ms_store_set_run_status (s, id, status, NULL, &error));
+  MsRunState state;
+  g_assert_true (ms_run_state_parse (status, &state));
+  g_assert_true (ms_store_set_run_status (s, id, state, NULL, &error));
   return id;
 }
 
@@ -737,7 +739,7 @@ main (int argc, char **argv)
   g_test_add_func ("/report/errors", test_errors);
   g_test_add_func ("/report/folder", test_report);
   g_test_add_func ("/report/cli", test_cli);
-  int rc = g_test_run ();
+  int rc = ms_test_run ();
   g_free (store_path);
   g_free (report_dir);
   return rc;

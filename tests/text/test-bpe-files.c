@@ -178,5 +178,5 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &bad_cases[i], test_bad);
     }
   g_test_add_func ("/text/bpe-files/bad-whole", test_bad_whole);
-  return g_test_run ();
+  return ms_test_run ();
 }

@@ -396,5 +396,5 @@ main (int argc, char **argv)
   g_test_add_func ("/text/bpe-train/save-load", test_save_load);
   g_test_add_func ("/text/bpe-train/small-corpus", test_small_corpus);
   g_test_add_func ("/text/bpe-train/bad", test_bad);
-  return g_test_run ();
+  return ms_test_run ();
 }

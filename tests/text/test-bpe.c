@@ -387,7 +387,8 @@ encode_all (gpointer data)
         const char *s = job->texts->pdata[i];
         GArray *got = text_test_encode (job->bpe, s, strlen (s));
         GArray *want = job->want->pdata[i];
-        if (got->len != want->len || memcmp (got->data, want->data, 4 * got->len) != 0)
+        if (got->len != want->len
+            || (got->len > 0 && memcmp (got->data, want->data, 4 * got->len) != 0))
           return GINT_TO_POINTER (1);
         g_array_unref (got);
       }
@@ -477,5 +478,5 @@ main (int argc, char **argv)
   g_test_add_func ("/text/bpe/threads", test_threads);
   g_test_add_func ("/text/bpe/decode-bad", test_decode_bad);
   g_test_add_func ("/text/bpe/save-identical", test_save_identical);
-  return g_test_run ();
+  return ms_test_run ();
 }

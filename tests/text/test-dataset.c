@@ -396,5 +396,5 @@ main (int argc, char **argv)
   g_test_add_func ("/text/template/examples-hand", test_examples_hand);
   g_test_add_func ("/text/template/task-examples", test_task_examples);
   g_test_add_func ("/text/template/no-eot", test_no_eot);
-  return g_test_run ();
+  return ms_test_run ();
 }

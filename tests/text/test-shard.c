@@ -175,5 +175,5 @@ main (int argc, char **argv)
   g_test_add_func ("/text/shard/roundtrip", test_roundtrip);
   g_test_add_func ("/text/shard/write-bad", test_write_bad);
   g_test_add_func ("/text/shard/read-bad", test_read_bad);
-  return g_test_run ();
+  return ms_test_run ();
 }

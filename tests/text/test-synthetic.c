@@ -117,5 +117,5 @@ main (int argc, char **argv)
   g_test_add_func ("/synthetic/words-unique", test_words_unique);
   g_test_add_func ("/synthetic/samples", test_samples);
   g_test_add_func ("/synthetic/files", test_files);
-  return g_test_run ();
+  return ms_test_run ();
 }

@@ -287,5 +287,5 @@ main (int argc, char **argv)
   g_test_add_func ("/text/tokenize-cli/shard-and-decode", test_shard_and_decode);
   g_test_add_func ("/text/tokenize-cli/train", test_train);
   g_test_add_func ("/text/tokenize-cli/errors", test_errors);
-  return g_test_run ();
+  return ms_test_run ();
 }

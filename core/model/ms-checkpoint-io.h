@@ -1,8 +1,11 @@
-/* Helpers shared by the checkpoint readers (ms-checkpoint.c, ms-safetensors.c); not part of
- * the library's API. */
+/* Helpers shared by the checkpoint readers (ms-checkpoint.c, ms-safetensors.c), defined in
+ * ms-checkpoint-io.c below both of them; not part of the library's API. */
 #pragma once
 
 #include <stdio.h>
+
+/* stdio buffer of checkpoint reads and writes. */
+#define MS_CKPT_IO_BUFFER_BYTES (1 << 20)
 
 #include "model/ms-checkpoint.h"
 
