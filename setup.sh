@@ -13,6 +13,8 @@ PACKAGES="
   libcairo2-dev libpango1.0-dev libgtk-4-dev libadwaita-1-dev gettext desktop-file-utils
   xvfb xauth fonts-noto-cjk fonts-dejavu-core locales
   python3 python3-numpy python3-torch
+  oclgrind clang libclang-rt-14-dev
+  openmpi-bin libopenmpi-dev
 "
 
 missing=""
