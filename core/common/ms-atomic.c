@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,9 +28,12 @@ ms_atomic_file_new (const char *path, GError **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *base = g_path_get_basename (path);
-  if (g_mkdir_with_parents (dir, 0755) != 0)
+  /* The folder must exist: a file name given by a user never creates folders (a typo in
+   * --logits /data/runz/x.f32 would otherwise leave a tree behind). Callers that own a
+   * folder (a run, a report) make it themselves. */
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
-      set_io_error (error, dir, "cannot create the folder", errno);
+      g_set_error (error, MS_ERROR, MS_ERROR_IO, "%s: the folder %s does not exist", path, dir);
       return NULL;
     }
   g_autofree char *name = g_strdup_printf (".%s.tmp-XXXXXX", base);
@@ -132,4 +137,69 @@ ms_atomic_write (const char *path, const void *data, gsize n, GError **error)
       return FALSE;
     }
   return ms_atomic_file_commit (f, error);
+}
+
+/* The names ms_atomic_file_new gives its temporary files: ".NAME.tmp-" and six characters. */
+static gboolean
+is_temporary_name (const char *name)
+{
+  gsize n = strlen (name);
+  const char *mark = g_strrstr (name, ".tmp-");
+  return name[0] == '.' && mark != NULL && mark > name + 1 && (gsize) (mark - name) + 11 == n;
+}
+
+static void
+sweep (const char *dir, int depth)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      if (is_temporary_name (name) && g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        g_unlink (path);
+      else if (depth > 0 && g_file_test (path, G_FILE_TEST_IS_DIR)
+               && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        sweep (path, depth - 1);
+    }
+}
+
+struct _MsFolderLock {
+  int fd;
+};
+
+MsFolderLock *
+ms_folder_lock (const char *dir, GError **error)
+{
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      set_io_error (error, dir, "cannot open the folder", errno);
+      return NULL;
+    }
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      int e = errno;
+      close (fd);
+      if (e == EWOULDBLOCK)
+        g_set_error (error, MS_ERROR, MS_ERROR_IO,
+                     "%s: another memscope process is writing in this folder; wait for it to "
+                     "end", dir);
+      else
+        set_io_error (error, dir, "cannot lock the folder", e);
+      return NULL;
+    }
+  sweep (dir, 2);
+  MsFolderLock *lock = g_new0 (MsFolderLock, 1);
+  lock->fd = fd;
+  return lock;
+}
+
+void
+ms_folder_unlock (MsFolderLock *lock)
+{
+  if (lock == NULL)
+    return;
+  close (lock->fd);
+  g_free (lock);
 }

@@ -24,4 +24,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsAtomicFile, ms_atomic_file_abort)
 /* The whole of DATA to PATH, atomically. */
 gboolean ms_atomic_write (const char *path, const void *data, gsize n, GError **error);
 
+/* A folder one writer at a time rewrites (a report): an exclusive lock on DIR that the
+ * kernel drops when the process ends, however it ends. While it is held, the temporary
+ * files in DIR and its sub-folders are a killed writer's, and are removed. Fails, naming DIR,
+ * when another process holds the lock. */
+typedef struct _MsFolderLock MsFolderLock;
+MsFolderLock *ms_folder_lock (const char *dir, GError **error);
+void ms_folder_unlock (MsFolderLock *lock);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsFolderLock, ms_folder_unlock)
+
 G_END_DECLS

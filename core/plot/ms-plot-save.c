@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "common/ms-atomic.h"
 #include "common/ms-error.h"
 
 typedef enum { FMT_PNG, FMT_SVG, FMT_PDF } Format;
@@ -88,6 +89,5 @@ ms_plot_save (const char *path, double width, double height, MsPlotKind kind,
                    cairo_status_to_string (st));
       return FALSE;
     }
-  return g_file_set_contents_full (path, (const char *) bytes->data, bytes->len,
-                                   G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+  return ms_atomic_write (path, bytes->data, bytes->len, error);
 }

@@ -56,7 +56,7 @@ static void
 settings_items (MsDoc *doc, const char *json)
 {
   g_autoptr (JsonParser) p = json_parser_new ();
-  if (!json || !json_parser_load_from_data (p, json, -1, NULL)
+  if (!json || !ms_json_parser_load (p, json, -1, NULL)
       || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
     {
       ms_doc_item (doc, _("settings: %s"), json ? json : _("none recorded"));
@@ -123,7 +123,7 @@ study_section (MsDoc *doc, const MsStudyTable *t, int probe, gboolean probe_chos
       g_autofree char *gens = g_strdup_printf ("%" G_GINT64_FORMAT, r->n_generations);
       g_autofree char *kind = r->mixture ? g_strdup_printf ("%s (%s)", r->kind, r->mixture)
                                          : g_strdup (r->kind);
-      const char *row[] = { r->name, kind, seed, r->status, loss, secs, gens, NULL };
+      const char *row[] = { r->name, kind, seed, ms_run_state_name (r->status), loss, secs, gens, NULL };
       ms_doc_row (doc, row);
     }
   GString *groups = g_string_new (NULL);
@@ -568,6 +568,10 @@ ms_report_write (MsStore *store, const MsStudyTable *t, const MsReportOptions *o
                    "report folder: %s", figdir, g_strerror (e));
       return FALSE;
     }
+  /* One writer at a time; what a killed one left half-written is swept away. */
+  g_autoptr (MsFolderLock) lock = ms_folder_lock (opt->out_dir, error);
+  if (lock == NULL)
+    return FALSE;
 
   g_autoptr (GPtrArray) figs = g_ptr_array_new_with_free_func ((GDestroyNotify) ms_figure_free);
   MsFigure *main_fig = ms_figure_main (t, probe);
@@ -587,7 +591,7 @@ ms_report_write (MsStore *store, const MsStudyTable *t, const MsReportOptions *o
   for (guint i = 0; opt->curves && i < t->runs->len; i++)
     {
       const MsStoreRun *r = t->runs->pdata[i];
-      if (strcmp (r->status, "done") != 0 || strcmp (r->kind, "base") == 0)
+      if (r->status != MS_RUN_DONE || strcmp (r->kind, "base") == 0)
         continue;
       MsFigure *f = ms_figure_curves (store, r->id, error);
       if (f == NULL)

@@ -2,7 +2,7 @@
  * writes inside a transaction (large enough that SQLite spills uncommitted pages into the
  * write-ahead log) and kills itself; the parent reopens the store and finds it intact, with
  * everything committed before and nothing of the unfinished transaction. Also: two processes
- * writing the same store at once. */
+ * writing the same store at once, and a report writer killed mid-file. */
 #include "ms-test.h"
 #include "store-fixture.h"
 
@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/ms-atomic.h"
 #include "common/ms-error.h"
 
 enum { N_EXTRA = 3000 };
@@ -58,7 +59,7 @@ kill_mid_transaction (const char *path, gint64 run_id, const gint64 *samples)
   MsStore *store = ms_store_open (path, NULL);
   CHILD_CHECK (store != NULL);
   CHILD_CHECK (ms_store_begin (store, NULL));
-  CHILD_CHECK (ms_store_set_run_status (store, run_id, "probing", NULL, NULL));
+  CHILD_CHECK (ms_store_set_run_status (store, run_id, MS_RUN_PROBING, NULL, NULL));
   /* Half of the run's generations, ~2 KiB of text each: more than SQLite's page cache, so
    * uncommitted pages reach the -wal file before the kill. */
   GString *text = g_string_new (NULL);
@@ -84,7 +85,7 @@ kill_between_transactions (const char *path, gint64 run_id, const gint64 *sample
   CHILD_CHECK (ms_store_begin (store, NULL));
   for (int i = 100; i < 200; i++)
     CHILD_CHECK (child_add (store, run_id, samples[i], "second batch") > 0);
-  CHILD_CHECK (ms_store_set_run_status (store, run_id, "done", NULL, NULL));
+  CHILD_CHECK (ms_store_set_run_status (store, run_id, MS_RUN_DONE, NULL, NULL));
   raise (SIGKILL);
 }
 
@@ -258,7 +259,7 @@ test_concurrent_writers (void)
               CHILD_CHECK (ms_store_begin (store, NULL));
               for (int i = b * 25; i < (b + 1) * 25; i++)
                 CHILD_CHECK (child_add (store, run, samples[i], "concurrent") > 0);
-              CHILD_CHECK (ms_store_set_run_status (store, run, "probing", NULL, NULL));
+              CHILD_CHECK (ms_store_set_run_status (store, run, MS_RUN_PROBING, NULL, NULL));
               CHILD_CHECK (ms_store_commit (store, NULL));
             }
           ms_store_close (store);
@@ -280,6 +281,115 @@ test_concurrent_writers (void)
   g_assert_cmpstr (n, ==, "1000");
 }
 
+/* Run leases: a child holds run 1's lease; the parent sees the child's pid as its owner and
+ * can take another run; once the child is SIGKILLed, the parent takes run 1 (the kernel freed
+ * the lock: no stale owner). */
+static void
+test_run_lease (void)
+{
+  g_autofree char *path = g_build_filename (ms_test_tmpdir (), "lease.sqlite", NULL);
+  FixtureIds ids;
+  fixture_create (path, &ids);
+  gint64 run = ids.run_ids[0], other = ids.run_ids[1];
+  int ready[2];
+  g_assert_cmpint (pipe (ready), ==, 0);
+  fflush (stdout);
+  fflush (stderr);
+  pid_t pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      MsStore *store = ms_store_open (path, NULL);
+      int owner = 1;
+      CHILD_CHECK (store && ms_store_lease_run (store, run, &owner, NULL) && owner == 0);
+      CHILD_CHECK (write (ready[1], "x", 1) == 1);
+      for (;;)
+        pause ();
+    }
+  char c;
+  g_assert_cmpint (read (ready[0], &c, 1), ==, 1);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MsStore) store = ms_store_open (path, &error);
+  g_assert_no_error (error);
+  int owner = 0;
+  g_assert_true (ms_store_lease_run (store, run, &owner, &error));
+  g_assert_cmpint (owner, ==, pid);
+  g_assert_true (ms_store_lease_run (store, other, &owner, &error));
+  g_assert_cmpint (owner, ==, 0);
+  kill (pid, SIGKILL);
+  int status;
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+  g_assert_true (ms_store_lease_run (store, run, &owner, &error));
+  g_assert_cmpint (owner, ==, 0);
+  close (ready[0]);
+  close (ready[1]);
+}
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* DIR's entries, sorted by name. */
+static GPtrArray *
+list_dir (const char *dir)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (d);
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  return names;
+}
+
+/* A report writer killed while a figure is half-written: the next writer of the folder
+ * removes the temporary file it left (and only that), and two writers never overlap. */
+static void
+test_report_writer_killed (void)
+{
+  g_autofree char *dir = g_build_filename (ms_test_tmpdir (), "report", NULL);
+  g_autofree char *figs = g_build_filename (dir, "figures", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (figs, 0755), ==, 0);
+  g_autofree char *kept = g_build_filename (figs, ".notes.tmp-x", NULL);
+  g_autofree char *done = g_build_filename (figs, "done.png", NULL);
+  g_assert_true (g_file_set_contents (kept, "mine", -1, NULL));
+  g_assert_true (ms_atomic_write (done, "whole", 5, NULL));
+  fflush (stdout);
+  fflush (stderr);
+  pid_t pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      MsFolderLock *lock = ms_folder_lock (dir, NULL);
+      g_autofree char *fig = g_build_filename (figs, "main.png", NULL);
+      MsAtomicFile *f = lock ? ms_atomic_file_new (fig, NULL) : NULL;
+      CHILD_CHECK (f != NULL && ms_atomic_file_write (f, "half", 4, NULL));
+      raise (SIGKILL);
+    }
+  int status = 0;
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+
+  g_autoptr (GPtrArray) before = list_dir (figs);
+  g_assert_cmpuint (before->len, ==, 3);  /* done.png, .notes.tmp-x, .main.png.tmp-?????? */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MsFolderLock) lock = ms_folder_lock (dir, &error);
+  g_assert_no_error (error);
+  g_autoptr (GPtrArray) after = list_dir (figs);
+  g_assert_cmpuint (after->len, ==, 2);
+  g_assert_cmpstr (after->pdata[0], ==, ".notes.tmp-x");
+  g_assert_cmpstr (after->pdata[1], ==, "done.png");
+
+  MsFolderLock *second = ms_folder_lock (dir, &error);
+  g_assert_null (second);
+  g_assert_error (error, MS_ERROR, MS_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, dir));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -287,5 +397,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/kill/mid-transaction", test_kill_mid_transaction);
   g_test_add_func ("/store/kill/between-transactions", test_kill_between_transactions);
   g_test_add_func ("/store/concurrent-writers", test_concurrent_writers);
-  return g_test_run ();
+  g_test_add_func ("/store/run-lease", test_run_lease);
+  g_test_add_func ("/store/kill/report-writer", test_report_writer_killed);
+  return ms_test_run ();
 }
