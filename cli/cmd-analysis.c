@@ -93,8 +93,7 @@ add_shared_options (GOptionContext *ctx, Opts *o)
 static void
 print_json (JsonBuilder *b)
 {
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  g_autofree char *s = ms_json_to_string (root, TRUE);
+  g_autofree char *s = ms_json_builder_to_string (b, TRUE);
   g_print ("%s\n", s);
 }
 
@@ -241,25 +240,18 @@ ms_cmd_attention (int argc, char **argv)
           continue;
         }
       json_builder_begin_object (jb);
-      json_builder_set_member_name (jb, "task");
-      json_builder_add_string_value (jb, name);
-      json_builder_set_member_name (jb, "samples");
-      json_builder_add_int_value (jb, c.rows);
+      ms_json_add_string (jb, "task", name);
+      ms_json_add_int (jb, "samples", c.rows);
       json_builder_set_member_name (jb, "heads");
       json_builder_begin_array (jb);
       for (int l = 0; l < L; l++)
         for (int h = 0; h < NH; h++)
           {
             json_builder_begin_object (jb);
-            json_builder_set_member_name (jb, "layer");
-            json_builder_add_int_value (jb, l);
-            json_builder_set_member_name (jb, "head");
-            json_builder_add_int_value (jb, h);
+            ms_json_add_int (jb, "layer", l);
+            ms_json_add_int (jb, "head", h);
             for (int k = 0; k < MS_ATT_N_STATS; k++)
-              {
-                json_builder_set_member_name (jb, stat_names[k]);
-                json_builder_add_double_value (jb, sum[(l * NH + h) * MS_ATT_N_STATS + k] / c.rows);
-              }
+              ms_json_add_number (jb, stat_names[k], sum[(l * NH + h) * MS_ATT_N_STATS + k] / c.rows);
             json_builder_end_object (jb);
           }
       json_builder_end_array (jb);
@@ -389,16 +381,11 @@ ms_cmd_sparse (int argc, char **argv)
           continue;
         }
       json_builder_begin_object (jb);
-      json_builder_set_member_name (jb, "task");
-      json_builder_add_string_value (jb, names[f]);
-      json_builder_set_member_name (jb, "rows");
-      json_builder_add_int_value (jb, rows_per_task[f]);
-      json_builder_set_member_name (jb, "atoms_used");
-      json_builder_add_int_value (jb, sup[f].atoms_used);
-      json_builder_set_member_name (jb, "active_at_error");
-      json_builder_add_double_value (jb, mean_active);
-      json_builder_set_member_name (jb, "specific_fraction");
-      json_builder_add_double_value (jb, sup[f].specific_fraction);
+      ms_json_add_string (jb, "task", names[f]);
+      ms_json_add_int (jb, "rows", rows_per_task[f]);
+      ms_json_add_int (jb, "atoms_used", sup[f].atoms_used);
+      ms_json_add_number (jb, "active_at_error", mean_active);
+      ms_json_add_number (jb, "specific_fraction", sup[f].specific_fraction);
       json_builder_end_object (jb);
     }
   json_builder_end_array (jb);
@@ -505,12 +492,9 @@ ms_cmd_mia (int argc, char **argv)
           continue;
         }
       json_builder_begin_object (jb);
-      json_builder_set_member_name (jb, "signal");
-      json_builder_add_string_value (jb, ms_mia_signal_name (sgn));
-      json_builder_set_member_name (jb, "auc");
-      json_builder_add_double_value (jb, roc->auc);
-      json_builder_set_member_name (jb, "tpr_at_1pct_fpr");
-      json_builder_add_double_value (jb, tpr);
+      ms_json_add_string (jb, "signal", ms_mia_signal_name (sgn));
+      ms_json_add_number (jb, "auc", roc->auc);
+      ms_json_add_number (jb, "tpr_at_1pct_fpr", tpr);
       json_builder_end_object (jb);
     }
   json_builder_end_array (jb);

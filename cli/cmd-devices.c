@@ -32,34 +32,20 @@ ms_cmd_devices (int argc, char **argv)
       if (common.json)
         {
           json_builder_begin_object (b);
-          json_builder_set_member_name (b, "index");
-          json_builder_add_int_value (b, d->index);
-          json_builder_set_member_name (b, "default");
-          json_builder_add_boolean_value (b, d == chosen);
-          json_builder_set_member_name (b, "platform");
-          json_builder_add_string_value (b, d->platform_name);
-          json_builder_set_member_name (b, "name");
-          json_builder_add_string_value (b, d->name);
-          json_builder_set_member_name (b, "vendor");
-          json_builder_add_string_value (b, d->vendor);
-          json_builder_set_member_name (b, "type");
-          json_builder_add_string_value (b, ms_device_type_name (d->type));
-          json_builder_set_member_name (b, "driver");
-          json_builder_add_string_value (b, d->driver_version);
-          json_builder_set_member_name (b, "opencl_c");
-          json_builder_add_string_value (b, d->c_version);
-          json_builder_set_member_name (b, "compute_units");
-          json_builder_add_int_value (b, d->compute_units);
-          json_builder_set_member_name (b, "global_mem_bytes");
-          json_builder_add_int_value (b, (gint64) d->global_mem_bytes);
-          json_builder_set_member_name (b, "max_alloc_bytes");
-          json_builder_add_int_value (b, (gint64) d->max_alloc_bytes);
-          json_builder_set_member_name (b, "host_unified_memory");
-          json_builder_add_boolean_value (b, d->host_unified);
-          json_builder_set_member_name (b, "fp64");
-          json_builder_add_boolean_value (b, d->fp64);
-          json_builder_set_member_name (b, "fp16");
-          json_builder_add_boolean_value (b, d->fp16);
+          ms_json_add_int (b, "index", d->index);
+          ms_json_add_bool (b, "default", d == chosen);
+          ms_json_add_string (b, "platform", d->platform_name);
+          ms_json_add_string (b, "name", d->name);
+          ms_json_add_string (b, "vendor", d->vendor);
+          ms_json_add_string (b, "type", ms_device_type_name (d->type));
+          ms_json_add_string (b, "driver", d->driver_version);
+          ms_json_add_string (b, "opencl_c", d->c_version);
+          ms_json_add_int (b, "compute_units", d->compute_units);
+          ms_json_add_int (b, "global_mem_bytes", (gint64) d->global_mem_bytes);
+          ms_json_add_int (b, "max_alloc_bytes", (gint64) d->max_alloc_bytes);
+          ms_json_add_bool (b, "host_unified_memory", d->host_unified);
+          ms_json_add_bool (b, "fp64", d->fp64);
+          ms_json_add_bool (b, "fp16", d->fp16);
           json_builder_end_object (b);
         }
       else

@@ -147,12 +147,9 @@ ms_cmd_generate (int argc, char **argv)
       if (common.json)
         {
           json_builder_begin_object (jb);
-          json_builder_set_member_name (jb, "prompt");
-          json_builder_add_string_value (jb, prompts[b]);
-          json_builder_set_member_name (jb, "completion");
-          /* Token boundaries may split UTF-8 sequences: keep the JSON valid. */
-          g_autofree char *valid = g_utf8_make_valid ((const char *) text->data, -1);
-          json_builder_add_string_value (jb, valid);
+          ms_json_add_string (jb, "prompt", prompts[b]);
+          /* Token boundaries may split UTF-8 sequences: the helper keeps the JSON valid. */
+          ms_json_add_string (jb, "completion", (const char *) text->data);
           json_builder_set_member_name (jb, "tokens");
           json_builder_begin_array (jb);
           for (int i = 0; i < out_lens[b]; i++)

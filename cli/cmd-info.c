@@ -27,23 +27,6 @@ shape_text (const MsGptConfig *cfg, int which, GString *out, JsonBuilder *b)
 }
 
 static void
-add_int (JsonBuilder *b, const char *name, gint64 v)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, v);
-}
-
-static void
-add_double (JsonBuilder *b, const char *name, double v)
-{
-  json_builder_set_member_name (b, name);
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);  /* JSON has no NaN */
-}
-
-static void
 print_json (const MsCheckpoint *ck, const char *format, gsize real_params, gboolean tensors,
             const char *converted)
 {
@@ -52,31 +35,22 @@ print_json (const MsCheckpoint *ck, const char *format, gsize real_params, gbool
   ms_gpt_param_offsets (&ck->cfg, off);
   ms_gpt_param_sizes (&ck->cfg, size);
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "path");
-  json_builder_add_string_value (b, ck->path);
-  json_builder_set_member_name (b, "format");
-  json_builder_add_string_value (b, ck->format == MS_CHECKPOINT_LLMC ? "llmc"
-                                 : ck->format == MS_CHECKPOINT_SAFETENSORS ? "safetensors"
-                                 : "random");
-  json_builder_set_member_name (b, "description");
-  json_builder_add_string_value (b, format);
-  add_int (b, "version", ck->version);
-  json_builder_set_member_name (b, "dtype");
-  json_builder_add_string_value (b, ck->dtype);
-  add_int (b, "file_size", (gint64) ck->file_size);
-  add_int (b, "max_seq_len", ck->cfg.max_seq_len);
-  add_int (b, "vocab_size", ck->cfg.vocab_size);
-  add_int (b, "padded_vocab_size", ck->cfg.padded_vocab_size);
-  add_int (b, "num_layers", ck->cfg.num_layers);
-  add_int (b, "num_heads", ck->cfg.num_heads);
-  add_int (b, "channels", ck->cfg.channels);
-  add_int (b, "parameters", (gint64) ck->n_params);
-  add_int (b, "parameters_unpadded", (gint64) real_params);
+  ms_json_add_string (b, "path", ck->path);
+  ms_json_add_string (b, "format", ck->format == MS_CHECKPOINT_LLMC ? "llmc" : ck->format == MS_CHECKPOINT_SAFETENSORS ? "safetensors" : "random");
+  ms_json_add_string (b, "description", format);
+  ms_json_add_int (b, "version", ck->version);
+  ms_json_add_string (b, "dtype", ck->dtype);
+  ms_json_add_int (b, "file_size", (gint64) ck->file_size);
+  ms_json_add_int (b, "max_seq_len", ck->cfg.max_seq_len);
+  ms_json_add_int (b, "vocab_size", ck->cfg.vocab_size);
+  ms_json_add_int (b, "padded_vocab_size", ck->cfg.padded_vocab_size);
+  ms_json_add_int (b, "num_layers", ck->cfg.num_layers);
+  ms_json_add_int (b, "num_heads", ck->cfg.num_heads);
+  ms_json_add_int (b, "channels", ck->cfg.channels);
+  ms_json_add_int (b, "parameters", (gint64) ck->n_params);
+  ms_json_add_int (b, "parameters_unpadded", (gint64) real_params);
   if (converted)
-    {
-      json_builder_set_member_name (b, "converted_to");
-      json_builder_add_string_value (b, converted);
-    }
+    ms_json_add_string (b, "converted_to", converted);
   if (tensors)
     {
       json_builder_set_member_name (b, "tensors");
@@ -87,16 +61,15 @@ print_json (const MsCheckpoint *ck, const char *format, gsize real_params, gbool
           ms_checkpoint_tensor_stats (ck->params + off[i], size[i], &st);
           g_autoptr (GString) ignored = g_string_new (NULL);
           json_builder_begin_object (b);
-          json_builder_set_member_name (b, "name");
-          json_builder_add_string_value (b, ms_gpt_param_name (i));
+          ms_json_add_string (b, "name", ms_gpt_param_name (i));
           json_builder_set_member_name (b, "shape");
           shape_text (&ck->cfg, i, ignored, b);
-          add_int (b, "offset", (gint64) off[i]);
-          add_double (b, "mean", st.mean);
-          add_double (b, "std", st.std);
-          add_double (b, "min", st.min);
-          add_double (b, "max", st.max);
-          add_int (b, "nonfinite", (gint64) st.n_nonfinite);
+          ms_json_add_int (b, "offset", (gint64) off[i]);
+          ms_json_add_number (b, "mean", st.mean);
+          ms_json_add_number (b, "std", st.std);
+          ms_json_add_number (b, "min", st.min);
+          ms_json_add_number (b, "max", st.max);
+          ms_json_add_int (b, "nonfinite", (gint64) st.n_nonfinite);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);

@@ -143,36 +143,6 @@ rate (gint64 k, gint64 n)
 }
 
 static void
-json_str (JsonBuilder *b, const char *name, const char *v)
-{
-  json_builder_set_member_name (b, name);
-  if (v)
-    {
-      g_autofree char *valid = g_utf8_make_valid (v, -1);
-      json_builder_add_string_value (b, valid);
-    }
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-json_int (JsonBuilder *b, const char *name, gint64 v)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, v);
-}
-
-static void
-json_num (JsonBuilder *b, const char *name, double v)
-{
-  json_builder_set_member_name (b, name);
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);  /* JSON has no NaN */
-}
-
-static void
 print_json (JsonBuilder *b)
 {
   g_autoptr (JsonGenerator) gen = json_generator_new ();
@@ -200,16 +170,16 @@ list_studies (MsStore *store, gboolean json)
         {
           MsStoreStudy *s = studies->pdata[i];
           json_builder_begin_object (b);
-          json_str (b, "name", s->name);
-          json_int (b, "runs", s->n_runs);
-          json_int (b, "done", s->n_done);
-          json_int (b, "failed", s->n_failed);
-          json_int (b, "tasks", s->n_tasks);
-          json_int (b, "generations", s->n_generations);
-          json_str (b, "spec_path", s->spec_path);
-          json_str (b, "spec_sha256", s->spec_sha256);
-          json_str (b, "created", s->created);
-          json_str (b, "updated", s->updated);
+          ms_json_add_string (b, "name", s->name);
+          ms_json_add_int (b, "runs", s->n_runs);
+          ms_json_add_int (b, "done", s->n_done);
+          ms_json_add_int (b, "failed", s->n_failed);
+          ms_json_add_int (b, "tasks", s->n_tasks);
+          ms_json_add_int (b, "generations", s->n_generations);
+          ms_json_add_string (b, "spec_path", s->spec_path);
+          ms_json_add_string (b, "spec_sha256", s->spec_sha256);
+          ms_json_add_string (b, "created", s->created);
+          ms_json_add_string (b, "updated", s->updated);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -243,30 +213,30 @@ static void
 json_run (JsonBuilder *b, const MsStoreRun *r)
 {
   json_builder_begin_object (b);
-  json_int (b, "id", r->id);
-  json_str (b, "name", r->name);
-  json_str (b, "kind", r->kind);
-  json_str (b, "mixture", r->mixture);
-  json_int (b, "seed", r->seed);
-  json_str (b, "tasks_json", r->tasks_json);
-  json_str (b, "status", ms_run_state_name (r->status));
-  json_str (b, "error", r->error);
-  json_str (b, "model_path", r->model_path);
-  json_str (b, "model_sha256", r->model_sha256);
-  json_str (b, "hyper_json", r->hyper_json);
-  json_str (b, "data_json", r->data_json);
-  json_str (b, "device", r->device);
-  json_num (b, "train_seconds", r->train_seconds);
-  json_num (b, "probe_seconds", r->probe_seconds);
+  ms_json_add_int (b, "id", r->id);
+  ms_json_add_string (b, "name", r->name);
+  ms_json_add_string (b, "kind", r->kind);
+  ms_json_add_string (b, "mixture", r->mixture);
+  ms_json_add_int (b, "seed", r->seed);
+  ms_json_add_string (b, "tasks_json", r->tasks_json);
+  ms_json_add_string (b, "status", ms_run_state_name (r->status));
+  ms_json_add_string (b, "error", r->error);
+  ms_json_add_string (b, "model_path", r->model_path);
+  ms_json_add_string (b, "model_sha256", r->model_sha256);
+  ms_json_add_string (b, "hyper_json", r->hyper_json);
+  ms_json_add_string (b, "data_json", r->data_json);
+  ms_json_add_string (b, "device", r->device);
+  ms_json_add_number (b, "train_seconds", r->train_seconds);
+  ms_json_add_number (b, "probe_seconds", r->probe_seconds);
   json_builder_set_member_name (b, "train_tokens");
   if (r->train_tokens >= 0)
     json_builder_add_int_value (b, r->train_tokens);
   else
     json_builder_add_null_value (b);
-  json_num (b, "final_loss", r->final_loss);
-  json_str (b, "started", r->started);
-  json_str (b, "finished", r->finished);
-  json_int (b, "generations", r->n_generations);
+  ms_json_add_number (b, "final_loss", r->final_loss);
+  ms_json_add_string (b, "started", r->started);
+  ms_json_add_string (b, "finished", r->finished);
+  ms_json_add_int (b, "generations", r->n_generations);
   json_builder_end_object (b);
 }
 
@@ -274,17 +244,17 @@ static void
 json_task (JsonBuilder *b, const MsStoreTask *t)
 {
   json_builder_begin_object (b);
-  json_int (b, "id", t->id);
-  json_str (b, "name", t->name);
-  json_str (b, "train_path", t->train_path);
-  json_str (b, "heldout_path", t->heldout_path);
-  json_str (b, "train_sha256", t->train_sha256);
-  json_str (b, "heldout_sha256", t->heldout_sha256);
-  json_str (b, "template", t->template);
-  json_int (b, "n_train", t->n_train);
-  json_int (b, "n_heldout", t->n_heldout);
-  json_int (b, "samples_train", t->n_samples_train);
-  json_int (b, "samples_heldout", t->n_samples_heldout);
+  ms_json_add_int (b, "id", t->id);
+  ms_json_add_string (b, "name", t->name);
+  ms_json_add_string (b, "train_path", t->train_path);
+  ms_json_add_string (b, "heldout_path", t->heldout_path);
+  ms_json_add_string (b, "train_sha256", t->train_sha256);
+  ms_json_add_string (b, "heldout_sha256", t->heldout_sha256);
+  ms_json_add_string (b, "template", t->template);
+  ms_json_add_int (b, "n_train", t->n_train);
+  ms_json_add_int (b, "n_heldout", t->n_heldout);
+  ms_json_add_int (b, "samples_train", t->n_samples_train);
+  ms_json_add_int (b, "samples_heldout", t->n_samples_heldout);
   json_builder_end_object (b);
 }
 
@@ -300,12 +270,12 @@ show_study (MsStore *store, const MsStoreStudy *study, gboolean json)
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      json_str (b, "study", study->name);
-      json_str (b, "spec_path", study->spec_path);
-      json_str (b, "spec_sha256", study->spec_sha256);
-      json_str (b, "settings_json", study->settings_json);
-      json_str (b, "created", study->created);
-      json_str (b, "updated", study->updated);
+      ms_json_add_string (b, "study", study->name);
+      ms_json_add_string (b, "spec_path", study->spec_path);
+      ms_json_add_string (b, "spec_sha256", study->spec_sha256);
+      ms_json_add_string (b, "settings_json", study->settings_json);
+      ms_json_add_string (b, "created", study->created);
+      ms_json_add_string (b, "updated", study->updated);
       json_builder_set_member_name (b, "runs");
       json_builder_begin_array (b);
       for (guint i = 0; i < runs->len; i++)
@@ -400,24 +370,24 @@ show_rates (MsStore *store, const MsStoreFilter *filter, gboolean json)
         {
           MsStoreAggregate *a = groups->pdata[i];
           json_builder_begin_object (b);
-          json_str (b, "study", a->study);
-          json_str (b, "run", a->run);
-          json_str (b, "task", a->task);
-          json_str (b, "split", a->split);
-          json_str (b, "probe", a->probe);
-          json_int (b, "n", a->n);
-          json_int (b, "n_exact", a->n_exact);
-          json_int (b, "n_verbatim", a->n_verbatim);
-          json_int (b, "n_paraphrase", a->n_paraphrase);
-          json_int (b, "n_idea", a->n_idea);
-          json_num (b, "exact", rate (a->n_exact, a->n));
-          json_num (b, "verbatim", rate (a->n_verbatim, a->n));
-          json_num (b, "paraphrase", rate (a->n_paraphrase, a->n));
-          json_num (b, "idea", rate (a->n_idea, a->n));
-          json_num (b, "token_match", a->mean_token_match);
-          json_num (b, "rouge_l", a->mean_rouge_l);
-          json_num (b, "bleu", a->mean_bleu);
-          json_num (b, "lcs_chars", a->mean_lcs_chars);
+          ms_json_add_string (b, "study", a->study);
+          ms_json_add_string (b, "run", a->run);
+          ms_json_add_string (b, "task", a->task);
+          ms_json_add_string (b, "split", a->split);
+          ms_json_add_string (b, "probe", a->probe);
+          ms_json_add_int (b, "n", a->n);
+          ms_json_add_int (b, "n_exact", a->n_exact);
+          ms_json_add_int (b, "n_verbatim", a->n_verbatim);
+          ms_json_add_int (b, "n_paraphrase", a->n_paraphrase);
+          ms_json_add_int (b, "n_idea", a->n_idea);
+          ms_json_add_number (b, "exact", rate (a->n_exact, a->n));
+          ms_json_add_number (b, "verbatim", rate (a->n_verbatim, a->n));
+          ms_json_add_number (b, "paraphrase", rate (a->n_paraphrase, a->n));
+          ms_json_add_number (b, "idea", rate (a->n_idea, a->n));
+          ms_json_add_number (b, "token_match", a->mean_token_match);
+          ms_json_add_number (b, "rouge_l", a->mean_rouge_l);
+          ms_json_add_number (b, "bleu", a->mean_bleu);
+          ms_json_add_number (b, "lcs_chars", a->mean_lcs_chars);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);

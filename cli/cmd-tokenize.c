@@ -137,8 +137,7 @@ print_json (MsBpe *bpe, GArray *ids)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "n_tokens");
-  json_builder_add_int_value (b, ids->len);
+  ms_json_add_int (b, "n_tokens", ids->len);
   json_builder_set_member_name (b, "ids");
   json_builder_begin_array (b);
   for (guint i = 0; i < ids->len; i++)

@@ -186,7 +186,7 @@ static void
 csv_header (GString *out, const char *const *heads, guint n)
 {
   for (guint i = 0; i < n; i++)
-    memscope_csv_field (out, heads[i], i + 1 < n ? "," : "\r\n");
+    ms_csv_field (out, heads[i], i + 1 < n ? "," : "\r\n");
 }
 
 void
@@ -204,20 +204,20 @@ memscope_analysis_csv_why (GString *out, const MsAnalysisTable *a, const MsWhy *
       /* Tasks first, then pooled (-1), then across tasks (-2). */
       int k = i < a->table->n_tasks ? i : a->table->n_tasks - i - 1;
       const MsWhyCorr *c = why_row (w, k);
-      memscope_csv_field (out, w->name, ",");
-      memscope_csv_field (out, ms_study_probe_name (w->probe), ",");
-      memscope_csv_field (out, k >= 0 ? a->table->tasks[k].name
+      ms_csv_field (out, w->name, ",");
+      ms_csv_field (out, ms_study_probe_name (w->probe), ",");
+      ms_csv_field (out, k >= 0 ? a->table->tasks[k].name
                                : k == -1 ? "pooled" : "across tasks", ",");
-      memscope_csv_number (out, (double) c->n, ",");
-      memscope_csv_number (out, c->defined ? c->spearman.r.estimate : NAN, ",");
-      memscope_csv_number (out, c->defined ? c->spearman.r.lower : NAN, ",");
-      memscope_csv_number (out, c->defined ? c->spearman.r.upper : NAN, ",");
-      memscope_csv_number (out, c->defined ? c->spearman.p_value : NAN, ",");
-      memscope_csv_number (out, c->defined ? c->pearson.r.estimate : NAN, ",");
-      memscope_csv_number (out, c->defined ? c->pearson.r.lower : NAN, ",");
-      memscope_csv_number (out, c->defined ? c->pearson.r.upper : NAN, ",");
-      memscope_csv_number (out, k >= 0 ? w->tasks[k].measure : NAN, ",");
-      memscope_csv_number (out, k >= 0 ? w->tasks[k].memorization : NAN, "\r\n");
+      ms_csv_number (out, (double) c->n, ",");
+      ms_csv_number (out, c->defined ? c->spearman.r.estimate : NAN, ",");
+      ms_csv_number (out, c->defined ? c->spearman.r.lower : NAN, ",");
+      ms_csv_number (out, c->defined ? c->spearman.r.upper : NAN, ",");
+      ms_csv_number (out, c->defined ? c->spearman.p_value : NAN, ",");
+      ms_csv_number (out, c->defined ? c->pearson.r.estimate : NAN, ",");
+      ms_csv_number (out, c->defined ? c->pearson.r.lower : NAN, ",");
+      ms_csv_number (out, c->defined ? c->pearson.r.upper : NAN, ",");
+      ms_csv_number (out, k >= 0 ? w->tasks[k].measure : NAN, ",");
+      ms_csv_number (out, k >= 0 ? w->tasks[k].memorization : NAN, "\r\n");
     }
 }
 
@@ -230,15 +230,15 @@ memscope_analysis_csv_mia (GString *out, const MsAnalysisTable *a)
   for (guint i = 0; a != NULL && i < a->mia->len; i++)
     {
       const MsMiaResult *r = &g_array_index (a->mia, MsMiaResult, i);
-      memscope_csv_field (out, run_name (a, r->run), ",");
-      memscope_csv_field (out, a->table->tasks[r->task].name, ",");
-      memscope_csv_field (out, ms_mia_signal_name ((MsMiaSignal) r->signal), ",");
-      memscope_csv_number (out, (double) r->n_members, ",");
-      memscope_csv_number (out, (double) r->n_nonmembers, ",");
-      memscope_csv_number (out, r->auc, ",");
-      memscope_csv_number (out, r->auc_lower, ",");
-      memscope_csv_number (out, r->auc_upper, ",");
-      memscope_csv_number (out, r->tpr_at_1, "\r\n");
+      ms_csv_field (out, run_name (a, r->run), ",");
+      ms_csv_field (out, a->table->tasks[r->task].name, ",");
+      ms_csv_field (out, ms_mia_signal_name ((MsMiaSignal) r->signal), ",");
+      ms_csv_number (out, (double) r->n_members, ",");
+      ms_csv_number (out, (double) r->n_nonmembers, ",");
+      ms_csv_number (out, r->auc, ",");
+      ms_csv_number (out, r->auc_lower, ",");
+      ms_csv_number (out, r->auc_upper, ",");
+      ms_csv_number (out, r->tpr_at_1, "\r\n");
     }
 }
 
@@ -252,14 +252,14 @@ memscope_analysis_csv_canaries (GString *out, const MsAnalysisTable *a)
   for (guint i = 0; a != NULL && i < a->canaries->len; i++)
     {
       const MsCanaryResult *c = &g_array_index (a->canaries, MsCanaryResult, i);
-      memscope_csv_field (out, run_name (a, c->run), ",");
-      memscope_csv_number (out, c->repeats, ",");
-      memscope_csv_number (out, c->n, ",");
-      memscope_csv_number (out, c->exposure_mean, ",");
-      memscope_csv_number (out, c->exposure_min, ",");
-      memscope_csv_number (out, c->exposure_max, ",");
-      memscope_csv_number (out, c->normal_mean, ",");
-      memscope_csv_number (out, c->max_exposure, ",");
-      memscope_csv_number (out, c->saturation, "\r\n");
+      ms_csv_field (out, run_name (a, c->run), ",");
+      ms_csv_number (out, c->repeats, ",");
+      ms_csv_number (out, c->n, ",");
+      ms_csv_number (out, c->exposure_mean, ",");
+      ms_csv_number (out, c->exposure_min, ",");
+      ms_csv_number (out, c->exposure_max, ",");
+      ms_csv_number (out, c->normal_mean, ",");
+      ms_csv_number (out, c->max_exposure, ",");
+      ms_csv_number (out, c->saturation, "\r\n");
     }
 }

@@ -4,8 +4,8 @@
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
-#include <math.h>
-#include <string.h>
+
+#include "common/ms-atomic.h"
 
 void
 memscope_view_set_csv (GtkWidget *view, MemscopeCsvWriter writer, const char *stem)
@@ -28,39 +28,7 @@ memscope_view_save_csv (GtkWidget *view, const char *path, GError **error)
   g_return_val_if_fail (writer != NULL, FALSE);
   g_autoptr (GString) out = g_string_new (NULL);
   writer (view, out);
-  return g_file_set_contents (path, out->str, (gssize) out->len, error);
-}
-
-void
-memscope_csv_field (GString *out, const char *text, const char *sep)
-{
-  if (text == NULL)
-    text = "";
-  if (strpbrk (text, ",\"\r\n") != NULL)
-    {
-      g_string_append_c (out, '"');
-      for (const char *p = text; *p; p++)
-        {
-          if (*p == '"')
-            g_string_append_c (out, '"');
-          g_string_append_c (out, *p);
-        }
-      g_string_append_c (out, '"');
-    }
-  else
-    g_string_append (out, text);
-  g_string_append (out, sep);
-}
-
-void
-memscope_csv_number (GString *out, double value, const char *sep)
-{
-  if (isfinite (value))
-    {
-      char buf[G_ASCII_DTOSTR_BUF_SIZE];
-      g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.6g", value));
-    }
-  g_string_append (out, sep);
+  return ms_atomic_write (path, out->str, out->len, error);
 }
 
 static void

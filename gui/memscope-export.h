@@ -4,6 +4,8 @@
 
 #include <gtk/gtk.h>
 
+#include "common/ms-csv.h"
+
 G_BEGIN_DECLS
 
 /* Appends the view's table as CSV (RFC 4180: header row, CRLF, quotes where needed). */
@@ -16,8 +18,5 @@ gboolean memscope_view_save_csv (GtkWidget *view, const char *path, GError **err
 /* Asks for a file name and saves; errors go to a dialog. */
 void memscope_view_export_csv (GtkWidget *view);
 
-/* One CSV field (quoted when it holds a comma, quote or line break), then SEP ("," or "\r\n"). */
-void memscope_csv_field (GString *out, const char *text, const char *sep);
-void memscope_csv_number (GString *out, double value, const char *sep);
 
 G_END_DECLS

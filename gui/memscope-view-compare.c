@@ -304,24 +304,24 @@ write_csv (GtkWidget *view, GString *out)
   static const char *const head[] = { "task", "split", "run_a", "n_a", "a", "run_b", "n_b", "b",
                                       "b_minus_a", "lower", "upper" };
   for (guint i = 0; i < G_N_ELEMENTS (head); i++)
-    memscope_csv_field (out, head[i], i + 1 < G_N_ELEMENTS (head) ? "," : "\r\n");
+    ms_csv_field (out, head[i], i + 1 < G_N_ELEMENTS (head) ? "," : "\r\n");
   if (ra == NULL || rb == NULL || d->tasks == NULL || self->cmp->len < d->tasks->len * 2)
     return;
   for (guint k = 0; k < d->tasks->len; k++)
     for (int s = 0; s < 2; s++)
       {
         const Cmp *c = &g_array_index (self->cmp, Cmp, k * 2 + s);
-        memscope_csv_field (out, ((MsStoreTask *) g_ptr_array_index (d->tasks, k))->name, ",");
-        memscope_csv_field (out, s == 0 ? "train" : "heldout", ",");
-        memscope_csv_field (out, ra->name, ",");
-        memscope_csv_number (out, (double) c->na, ",");
-        memscope_csv_number (out, c->a, ",");
-        memscope_csv_field (out, rb->name, ",");
-        memscope_csv_number (out, (double) c->nb, ",");
-        memscope_csv_number (out, c->b, ",");
-        memscope_csv_number (out, c->diff, ",");
-        memscope_csv_number (out, c->lo, ",");
-        memscope_csv_number (out, c->hi, "\r\n");
+        ms_csv_field (out, ((MsStoreTask *) g_ptr_array_index (d->tasks, k))->name, ",");
+        ms_csv_field (out, s == 0 ? "train" : "heldout", ",");
+        ms_csv_field (out, ra->name, ",");
+        ms_csv_number (out, (double) c->na, ",");
+        ms_csv_number (out, c->a, ",");
+        ms_csv_field (out, rb->name, ",");
+        ms_csv_number (out, (double) c->nb, ",");
+        ms_csv_number (out, c->b, ",");
+        ms_csv_number (out, c->diff, ",");
+        ms_csv_number (out, c->lo, ",");
+        ms_csv_number (out, c->hi, "\r\n");
       }
 }
 

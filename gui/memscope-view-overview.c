@@ -124,7 +124,7 @@ write_csv (GtkWidget *view, GString *out)
                                       "minus_heldout_lower", "minus_heldout_upper", "minus_base",
                                       "minus_base_lower", "minus_base_upper" };
   for (guint i = 0; i < G_N_ELEMENTS (head); i++)
-    memscope_csv_field (out, head[i], i + 1 < G_N_ELEMENTS (head) ? "," : "\r\n");
+    ms_csv_field (out, head[i], i + 1 < G_N_ELEMENTS (head) ? "," : "\r\n");
   if (t == NULL)
     return;
   int probe = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->probe)) == 1 ? 1 : 0;
@@ -135,22 +135,22 @@ write_csv (GtkWidget *view, GString *out)
         const MsStudyRow *r = ms_study_table_row (t, k, g, probe, m);
         if (r == NULL || t->groups[g].n_runs == 0 || !t->groups[g].covers[k])
           continue;
-        memscope_csv_field (out, t->tasks[k].name, ",");
-        memscope_csv_field (out, t->groups[g].id, ",");
-        memscope_csv_field (out, ms_study_probe_name (probe), ",");
-        memscope_csv_field (out, ms_measure_id (m), ",");
-        memscope_csv_number (out, (double) r->train.n, ",");
-        memscope_csv_number (out, r->train.value.estimate, ",");
-        memscope_csv_number (out, r->train.value.lower, ",");
-        memscope_csv_number (out, r->train.value.upper, ",");
-        memscope_csv_number (out, r->heldout.value.estimate, ",");
-        memscope_csv_number (out, r->base.value.estimate, ",");
-        memscope_csv_number (out, r->minus_heldout.estimate, ",");
-        memscope_csv_number (out, r->minus_heldout.lower, ",");
-        memscope_csv_number (out, r->minus_heldout.upper, ",");
-        memscope_csv_number (out, r->minus_base.estimate, ",");
-        memscope_csv_number (out, r->minus_base.lower, ",");
-        memscope_csv_number (out, r->minus_base.upper, "\r\n");
+        ms_csv_field (out, t->tasks[k].name, ",");
+        ms_csv_field (out, t->groups[g].id, ",");
+        ms_csv_field (out, ms_study_probe_name (probe), ",");
+        ms_csv_field (out, ms_measure_id (m), ",");
+        ms_csv_number (out, (double) r->train.n, ",");
+        ms_csv_number (out, r->train.value.estimate, ",");
+        ms_csv_number (out, r->train.value.lower, ",");
+        ms_csv_number (out, r->train.value.upper, ",");
+        ms_csv_number (out, r->heldout.value.estimate, ",");
+        ms_csv_number (out, r->base.value.estimate, ",");
+        ms_csv_number (out, r->minus_heldout.estimate, ",");
+        ms_csv_number (out, r->minus_heldout.lower, ",");
+        ms_csv_number (out, r->minus_heldout.upper, ",");
+        ms_csv_number (out, r->minus_base.estimate, ",");
+        ms_csv_number (out, r->minus_base.lower, ",");
+        ms_csv_number (out, r->minus_base.upper, "\r\n");
       }
 }
 

@@ -273,28 +273,28 @@ write_csv (GtkWidget *view, GString *out)
                                       "align_gen_cov", "align_ref_cov", "paraphrase", "idea",
                                       "generation_id" };
   for (guint i = 0; i < G_N_ELEMENTS (head); i++)
-    memscope_csv_field (out, head[i], i + 1 < G_N_ELEMENTS (head) ? "," : "\r\n");
+    ms_csv_field (out, head[i], i + 1 < G_N_ELEMENTS (head) ? "," : "\r\n");
   GListModel *m = G_LIST_MODEL (self->sorted);
   for (guint i = 0; i < g_list_model_get_n_items (m); i++)
     {
       g_autoptr (MemscopeSample) s = g_list_model_get_item (m, i);
       const MsStoreScores *sc = &s->scores;
-      memscope_csv_field (out, s->run, ",");
-      memscope_csv_field (out, s->task, ",");
-      memscope_csv_field (out, s->split, ",");
-      memscope_csv_field (out, s->probe, ",");
-      memscope_csv_field (out, s->record, ",");
-      memscope_csv_number (out, sc->exact, ",");
-      memscope_csv_number (out, sc->token_match, ",");
-      memscope_csv_number (out, (double) sc->lcs_chars, ",");
-      memscope_csv_number (out, sc->verbatim, ",");
-      memscope_csv_number (out, sc->rouge_l, ",");
-      memscope_csv_number (out, sc->bleu, ",");
-      memscope_csv_number (out, sc->align_gen_cov, ",");
-      memscope_csv_number (out, sc->align_ref_cov, ",");
-      memscope_csv_number (out, sc->paraphrase, ",");
-      memscope_csv_number (out, sc->idea, ",");
-      memscope_csv_number (out, (double) s->generation_id, "\r\n");
+      ms_csv_field (out, s->run, ",");
+      ms_csv_field (out, s->task, ",");
+      ms_csv_field (out, s->split, ",");
+      ms_csv_field (out, s->probe, ",");
+      ms_csv_field (out, s->record, ",");
+      ms_csv_number (out, sc->exact, ",");
+      ms_csv_number (out, sc->token_match, ",");
+      ms_csv_number (out, (double) sc->lcs_chars, ",");
+      ms_csv_number (out, sc->verbatim, ",");
+      ms_csv_number (out, sc->rouge_l, ",");
+      ms_csv_number (out, sc->bleu, ",");
+      ms_csv_number (out, sc->align_gen_cov, ",");
+      ms_csv_number (out, sc->align_ref_cov, ",");
+      ms_csv_number (out, sc->paraphrase, ",");
+      ms_csv_number (out, sc->idea, ",");
+      ms_csv_number (out, (double) s->generation_id, "\r\n");
     }
 }
 

@@ -1,6 +1,7 @@
 /* See ms-json.h. */
 #include "ms-json.h"
 
+#include <math.h>
 #include <string.h>
 
 void
@@ -101,4 +102,56 @@ ms_json_parser_load (JsonParser *parser, const char *text, gssize len, GError **
       return FALSE;
     }
   return json_parser_load_from_data (parser, text, (gssize) n, error);
+}
+
+void
+ms_json_add_int (JsonBuilder *b, const char *name, gint64 v)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, v);
+}
+
+void
+ms_json_add_number (JsonBuilder *b, const char *name, double v)
+{
+  json_builder_set_member_name (b, name);
+  if (isfinite (v))
+    json_builder_add_double_value (b, v);
+  else
+    json_builder_add_null_value (b);
+}
+
+void
+ms_json_add_string (JsonBuilder *b, const char *name, const char *v)
+{
+  json_builder_set_member_name (b, name);
+  if (v == NULL)
+    json_builder_add_null_value (b);
+  else if (g_utf8_validate (v, -1, NULL))
+    json_builder_add_string_value (b, v);
+  else
+    {
+      g_autofree char *valid = g_utf8_make_valid (v, -1);
+      json_builder_add_string_value (b, valid);
+    }
+}
+
+void
+ms_json_add_bool (JsonBuilder *b, const char *name, gboolean v)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_boolean_value (b, v);
+}
+
+void
+ms_json_add_embedded (JsonBuilder *b, const char *name, const char *text)
+{
+  json_builder_set_member_name (b, name);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  if (text && ms_json_parser_load (p, text, -1, NULL))
+    json_builder_add_value (b, json_node_copy (json_parser_get_root (p)));
+  else if (text)
+    json_builder_add_string_value (b, text);
+  else
+    json_builder_add_null_value (b);
 }

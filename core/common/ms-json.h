@@ -15,6 +15,16 @@ char *ms_json_generate (JsonGenerator *gen);
 /* Mends TEXT in place (outside strings, "<digits>e<exponent>.0" loses its ".0"). */
 void ms_json_mend_numbers (char *text);
 
+/* Members of the object being built, one call each. Numbers that are not finite are written
+ * as null (JSON has no NaN: "nothing to measure" must not read as 0); a NULL string is null,
+ * and a string that is not valid UTF-8 is mended (U+FFFD) so that the text stays JSON. */
+void ms_json_add_int (JsonBuilder *b, const char *name, gint64 v);
+void ms_json_add_number (JsonBuilder *b, const char *name, double v);
+void ms_json_add_string (JsonBuilder *b, const char *name, const char *v);
+void ms_json_add_bool (JsonBuilder *b, const char *name, gboolean v);
+/* TEXT parsed when it is JSON, else as a string; NULL is null. */
+void ms_json_add_embedded (JsonBuilder *b, const char *name, const char *text);
+
 /* json-glib parses recursively with no limit of its own, so a file nested 100,000 levels
  * deep overflows the stack. Every JSON memscope reads goes through ms_json_parser_load (),
  * which refuses more than MS_JSON_MAX_DEPTH levels before json-glib sees the text. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/ms-atomic.h"
+#include "common/ms-csv.h"
 #include "common/ms-error.h"
 
 /* ---- Output: a buffer flushed to an atomic file or to stdout ----------------------------- */
@@ -110,26 +111,6 @@ cell_text (sqlite3_stmt *stmt, int i)
 }
 
 static void
-append_csv_field (GString *out, const char *text)
-{
-  if (text == NULL)
-    return;
-  if (strpbrk (text, ",\"\r\n") == NULL)
-    {
-      g_string_append (out, text);
-      return;
-    }
-  g_string_append_c (out, '"');
-  for (const char *p = text; *p; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (out, '"');
-      g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '"');
-}
-
-static void
 append_json_string (GString *out, const char *text)
 {
   g_string_append_c (out, '"');
@@ -201,12 +182,7 @@ export_stmt (MsStore *store, sqlite3_stmt *stmt, MsExportFormat format, const ch
   if (format == MS_EXPORT_CSV)
     {
       for (int c = 0; c < n_cols; c++)
-        {
-          if (c)
-            g_string_append_c (b, ',');
-          append_csv_field (b, names[c]);
-        }
-      g_string_append (b, "\r\n");
+        ms_csv_field (b, names[c], c + 1 < n_cols ? "," : "\r\n");
     }
   else if (format == MS_EXPORT_JSON)
     g_string_append_c (b, '[');
@@ -220,12 +196,9 @@ export_stmt (MsStore *store, sqlite3_stmt *stmt, MsExportFormat format, const ch
         {
           for (int c = 0; c < n_cols; c++)
             {
-              if (c)
-                g_string_append_c (b, ',');
               g_autofree char *t = cell_text (stmt, c);
-              append_csv_field (b, t);
+              ms_csv_field (b, t, c + 1 < n_cols ? "," : "\r\n");
             }
-          g_string_append (b, "\r\n");
         }
       else
         {

@@ -442,26 +442,15 @@ ms_analysis_table_to_json (const MsAnalysisTable *a)
     {
       const MsMiaResult *r = &g_array_index (a->mia, MsMiaResult, i);
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "run");
-      json_builder_add_string_value (b, run_of (a, r->run)->name);
-      json_builder_set_member_name (b, "task");
-      json_builder_add_string_value (b, a->table->tasks[r->task].name);
-      json_builder_set_member_name (b, "signal");
-      json_builder_add_string_value (b, ms_mia_signal_name (r->signal));
+      ms_json_add_string (b, "run", run_of (a, r->run)->name);
+      ms_json_add_string (b, "task", a->table->tasks[r->task].name);
+      ms_json_add_string (b, "signal", ms_mia_signal_name (r->signal));
       const char *names[] = { "auc", "auc_lower", "auc_upper", "tpr_at_1pct_fpr" };
       double vals[] = { r->auc, r->auc_lower, r->auc_upper, r->tpr_at_1 };
       for (guint k = 0; k < G_N_ELEMENTS (names); k++)
-        {
-          json_builder_set_member_name (b, names[k]);
-          if (isfinite (vals[k]))
-            json_builder_add_double_value (b, vals[k]);
-          else
-            json_builder_add_null_value (b);
-        }
-      json_builder_set_member_name (b, "members");
-      json_builder_add_int_value (b, r->n_members);
-      json_builder_set_member_name (b, "nonmembers");
-      json_builder_add_int_value (b, r->n_nonmembers);
+        ms_json_add_number (b, names[k], vals[k]);
+      ms_json_add_int (b, "members", r->n_members);
+      ms_json_add_int (b, "nonmembers", r->n_nonmembers);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -471,24 +460,15 @@ ms_analysis_table_to_json (const MsAnalysisTable *a)
     {
       const MsCanaryResult *c = &g_array_index (a->canaries, MsCanaryResult, i);
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "run");
-      json_builder_add_string_value (b, run_of (a, c->run)->name);
-      json_builder_set_member_name (b, "repeats");
-      json_builder_add_int_value (b, c->repeats);
-      json_builder_set_member_name (b, "canaries");
-      json_builder_add_int_value (b, c->n);
+      ms_json_add_string (b, "run", run_of (a, c->run)->name);
+      ms_json_add_int (b, "repeats", c->repeats);
+      ms_json_add_int (b, "canaries", c->n);
       const char *names[] = { "exposure_mean", "exposure_min", "exposure_max",
                               "exposure_normal_mean", "max_exposure", "sampled_rank_saturation" };
       double vals[] = { c->exposure_mean, c->exposure_min, c->exposure_max, c->normal_mean,
                         c->max_exposure, c->saturation };
       for (guint k = 0; k < G_N_ELEMENTS (names); k++)
-        {
-          json_builder_set_member_name (b, names[k]);
-          if (isfinite (vals[k]))
-            json_builder_add_double_value (b, vals[k]);
-          else
-            json_builder_add_null_value (b);
-        }
+        ms_json_add_number (b, names[k], vals[k]);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -501,12 +481,9 @@ ms_analysis_table_to_json (const MsAnalysisTable *a)
           {
             const MsWhyCorr *c = &a->matrix->pooled[st][sc];
             json_builder_begin_object (b);
-            json_builder_set_member_name (b, "statistic");
-            json_builder_add_string_value (b, ms_why_stat_name (st));
-            json_builder_set_member_name (b, "score");
-            json_builder_add_string_value (b, ms_why_score_name (sc));
-            json_builder_set_member_name (b, "n");
-            json_builder_add_int_value (b, c->n);
+            ms_json_add_string (b, "statistic", ms_why_stat_name (st));
+            ms_json_add_string (b, "score", ms_why_score_name (sc));
+            ms_json_add_int (b, "n", c->n);
             if (c->defined)
               {
                 const MsCorrelation *cs[2] = { &c->spearman, &c->pearson };
@@ -515,22 +492,15 @@ ms_analysis_table_to_json (const MsAnalysisTable *a)
                   {
                     json_builder_set_member_name (b, names[k]);
                     json_builder_begin_object (b);
-                    json_builder_set_member_name (b, "r");
-                    json_builder_add_double_value (b, cs[k]->r.estimate);
-                    json_builder_set_member_name (b, "lower");
-                    json_builder_add_double_value (b, cs[k]->r.lower);
-                    json_builder_set_member_name (b, "upper");
-                    json_builder_add_double_value (b, cs[k]->r.upper);
-                    json_builder_set_member_name (b, "p_value");
-                    json_builder_add_double_value (b, cs[k]->p_value);
+                    ms_json_add_number (b, "r", cs[k]->r.estimate);
+                    ms_json_add_number (b, "lower", cs[k]->r.lower);
+                    ms_json_add_number (b, "upper", cs[k]->r.upper);
+                    ms_json_add_number (b, "p_value", cs[k]->p_value);
                     json_builder_end_object (b);
                   }
               }
             if (isfinite (a->matrix->within_mean[st][sc]))
-              {
-                json_builder_set_member_name (b, "mean_within_task_spearman");
-                json_builder_add_double_value (b, a->matrix->within_mean[st][sc]);
-              }
+              ms_json_add_number (b, "mean_within_task_spearman", a->matrix->within_mean[st][sc]);
             json_builder_end_object (b);
           }
       json_builder_end_array (b);
@@ -544,44 +514,30 @@ ms_analysis_table_to_json (const MsAnalysisTable *a)
         continue;
       json_builder_set_member_name (b, keys[wi]);
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "measure");
-      json_builder_add_string_value (b, w->name);
-      json_builder_set_member_name (b, "probe");
-      json_builder_add_string_value (b, ms_study_probe_name (w->probe));
+      ms_json_add_string (b, "measure", w->name);
+      ms_json_add_string (b, "probe", ms_study_probe_name (w->probe));
       json_builder_set_member_name (b, "correlations");
       json_builder_begin_array (b);
       for (int k = -2; k < a->table->n_tasks; k++)
         {
           const MsWhyCorr *c = k == -2 ? &w->across : k == -1 ? &w->pooled : &w->within[k];
           json_builder_begin_object (b);
-          json_builder_set_member_name (b, "samples_of");
-          json_builder_add_string_value (b, k == -2 ? "across tasks" : k == -1 ? "pooled"
-                                                                          : a->table->tasks[k].name);
-          json_builder_set_member_name (b, "n");
-          json_builder_add_int_value (b, c->n);
+          ms_json_add_string (b, "samples_of", k == -2 ? "across tasks" : k == -1 ? "pooled" : a->table->tasks[k].name);
+          ms_json_add_int (b, "n", c->n);
           if (c->defined)
             {
-              json_builder_set_member_name (b, "spearman");
-              json_builder_add_double_value (b, c->spearman.r.estimate);
-              json_builder_set_member_name (b, "lower");
-              json_builder_add_double_value (b, c->spearman.r.lower);
-              json_builder_set_member_name (b, "upper");
-              json_builder_add_double_value (b, c->spearman.r.upper);
-              json_builder_set_member_name (b, "p_value");
-              json_builder_add_double_value (b, c->spearman.p_value);
-              json_builder_set_member_name (b, "pearson");
-              json_builder_add_double_value (b, c->pearson.r.estimate);
-              json_builder_set_member_name (b, "pearson_lower");
-              json_builder_add_double_value (b, c->pearson.r.lower);
-              json_builder_set_member_name (b, "pearson_upper");
-              json_builder_add_double_value (b, c->pearson.r.upper);
+              ms_json_add_number (b, "spearman", c->spearman.r.estimate);
+              ms_json_add_number (b, "lower", c->spearman.r.lower);
+              ms_json_add_number (b, "upper", c->spearman.r.upper);
+              ms_json_add_number (b, "p_value", c->spearman.p_value);
+              ms_json_add_number (b, "pearson", c->pearson.r.estimate);
+              ms_json_add_number (b, "pearson_lower", c->pearson.r.lower);
+              ms_json_add_number (b, "pearson_upper", c->pearson.r.upper);
             }
           if (k >= 0)
             {
-              json_builder_set_member_name (b, "mean_measure");
-              json_builder_add_double_value (b, isfinite (w->tasks[k].measure) ? w->tasks[k].measure : 0);
-              json_builder_set_member_name (b, "mean_memorization");
-              json_builder_add_double_value (b, isfinite (w->tasks[k].memorization) ? w->tasks[k].memorization : 0);
+              ms_json_add_number (b, "mean_measure", isfinite (w->tasks[k].measure) ? w->tasks[k].measure : 0);
+              ms_json_add_number (b, "mean_memorization", isfinite (w->tasks[k].memorization) ? w->tasks[k].memorization : 0);
             }
           json_builder_end_object (b);
         }
@@ -589,6 +545,5 @@ ms_analysis_table_to_json (const MsAnalysisTable *a)
       json_builder_end_object (b);
     }
   json_builder_end_object (b);
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  return ms_json_to_string (root, TRUE);
+  return ms_json_builder_to_string (b, TRUE);
 }

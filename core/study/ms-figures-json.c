@@ -8,33 +8,6 @@
 #include <math.h>
 
 static void
-add_number (JsonBuilder *b, const char *name, double v)
-{
-  json_builder_set_member_name (b, name);
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-add_int (JsonBuilder *b, const char *name, gint64 v)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, v);
-}
-
-static void
-add_string (JsonBuilder *b, const char *name, const char *v)
-{
-  json_builder_set_member_name (b, name);
-  if (v)
-    json_builder_add_string_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
 add_interval (JsonBuilder *b, const char *name, const MsInterval *iv)
 {
   json_builder_set_member_name (b, name);
@@ -44,9 +17,9 @@ add_interval (JsonBuilder *b, const char *name, const MsInterval *iv)
       return;
     }
   json_builder_begin_object (b);
-  add_number (b, "estimate", iv->estimate);
-  add_number (b, "lower", iv->lower);
-  add_number (b, "upper", iv->upper);
+  ms_json_add_number (b, "estimate", iv->estimate);
+  ms_json_add_number (b, "lower", iv->lower);
+  ms_json_add_number (b, "upper", iv->upper);
   json_builder_end_object (b);
 }
 
@@ -55,27 +28,13 @@ add_stat (JsonBuilder *b, const char *name, const MsStudyStat *s)
 {
   json_builder_set_member_name (b, name);
   json_builder_begin_object (b);
-  add_int (b, "n", s->n);
+  ms_json_add_int (b, "n", s->n);
   if (s->successes >= 0)
-    add_int (b, "successes", s->successes);
-  add_number (b, "estimate", s->value.estimate);
-  add_number (b, "lower", s->value.lower);
-  add_number (b, "upper", s->value.upper);
+    ms_json_add_int (b, "successes", s->successes);
+  ms_json_add_number (b, "estimate", s->value.estimate);
+  ms_json_add_number (b, "lower", s->value.lower);
+  ms_json_add_number (b, "upper", s->value.upper);
   json_builder_end_object (b);
-}
-
-/* Parsed JSON when TEXT is valid, else the text as a string. */
-static void
-add_embedded_json (JsonBuilder *b, const char *name, const char *text)
-{
-  json_builder_set_member_name (b, name);
-  g_autoptr (JsonParser) p = json_parser_new ();
-  if (text && ms_json_parser_load (p, text, -1, NULL))
-    json_builder_add_value (b, json_node_copy (json_parser_get_root (p)));
-  else if (text)
-    json_builder_add_string_value (b, text);
-  else
-    json_builder_add_null_value (b);
 }
 
 static const char *
@@ -100,21 +59,20 @@ static void
 add_header (JsonBuilder *b, const MsStudyTable *t)
 {
   const MsStoreStudy *st = t->study;
-  add_string (b, "study", st->name);
-  add_string (b, "spec_path", st->spec_path);
-  add_string (b, "spec_sha256", st->spec_sha256);
-  add_embedded_json (b, "settings", st->settings_json);
-  add_string (b, "created", st->created);
-  add_string (b, "updated", st->updated);
-  add_number (b, "level", t->options.level);
-  add_string (b, "headline_measure", ms_measure_id (t->options.measure));
-  add_string (b, "default_probe", ms_study_probe_name (ms_study_table_default_probe (t)));
-  json_builder_set_member_name (b, "pooled_seeds");
-  json_builder_add_boolean_value (b, t->pooled_seeds);
-  add_int (b, "runs_total", t->n_runs);
-  add_int (b, "runs_finished", t->n_finished);
-  add_number (b, "length_bin_log2", t->options.length_bin_log2);
-  add_int (b, "bootstrap_resamples", t->options.boot.n_resamples);
+  ms_json_add_string (b, "study", st->name);
+  ms_json_add_string (b, "spec_path", st->spec_path);
+  ms_json_add_string (b, "spec_sha256", st->spec_sha256);
+  ms_json_add_embedded (b, "settings", st->settings_json);
+  ms_json_add_string (b, "created", st->created);
+  ms_json_add_string (b, "updated", st->updated);
+  ms_json_add_number (b, "level", t->options.level);
+  ms_json_add_string (b, "headline_measure", ms_measure_id (t->options.measure));
+  ms_json_add_string (b, "default_probe", ms_study_probe_name (ms_study_table_default_probe (t)));
+  ms_json_add_bool (b, "pooled_seeds", t->pooled_seeds);
+  ms_json_add_int (b, "runs_total", t->n_runs);
+  ms_json_add_int (b, "runs_finished", t->n_finished);
+  ms_json_add_number (b, "length_bin_log2", t->options.length_bin_log2);
+  ms_json_add_int (b, "bootstrap_resamples", t->options.boot.n_resamples);
 
   json_builder_set_member_name (b, "runs");
   json_builder_begin_array (b);
@@ -122,16 +80,16 @@ add_header (JsonBuilder *b, const MsStudyTable *t)
     {
       const MsStoreRun *r = t->runs->pdata[i];
       json_builder_begin_object (b);
-      add_string (b, "name", r->name);
-      add_string (b, "kind", r->kind);
-      add_string (b, "mixture", r->mixture);
-      add_int (b, "seed", r->seed);
-      add_string (b, "status", ms_run_state_name (r->status));
-      add_embedded_json (b, "tasks", r->tasks_json);
-      add_number (b, "final_loss", r->final_loss);
-      add_number (b, "train_seconds", r->train_seconds);
-      add_number (b, "probe_seconds", r->probe_seconds);
-      add_int (b, "generations", r->n_generations);
+      ms_json_add_string (b, "name", r->name);
+      ms_json_add_string (b, "kind", r->kind);
+      ms_json_add_string (b, "mixture", r->mixture);
+      ms_json_add_int (b, "seed", r->seed);
+      ms_json_add_string (b, "status", ms_run_state_name (r->status));
+      ms_json_add_embedded (b, "tasks", r->tasks_json);
+      ms_json_add_number (b, "final_loss", r->final_loss);
+      ms_json_add_number (b, "train_seconds", r->train_seconds);
+      ms_json_add_number (b, "probe_seconds", r->probe_seconds);
+      ms_json_add_int (b, "generations", r->n_generations);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -142,13 +100,13 @@ add_header (JsonBuilder *b, const MsStudyTable *t)
     {
       const MsStudyTask *tk = &t->tasks[k];
       json_builder_begin_object (b);
-      add_string (b, "name", tk->name);
-      add_int (b, "n_train", tk->n_train);
-      add_int (b, "n_heldout", tk->n_heldout);
+      ms_json_add_string (b, "name", tk->name);
+      ms_json_add_int (b, "n_train", tk->n_train);
+      ms_json_add_int (b, "n_heldout", tk->n_heldout);
       json_builder_set_member_name (b, "samples");
       json_builder_begin_object (b);
-      add_int (b, "train", tk->n_samples[MS_SPLIT_TRAIN]);
-      add_int (b, "heldout", tk->n_samples[MS_SPLIT_HELDOUT]);
+      ms_json_add_int (b, "train", tk->n_samples[MS_SPLIT_TRAIN]);
+      ms_json_add_int (b, "heldout", tk->n_samples[MS_SPLIT_HELDOUT]);
       json_builder_end_object (b);
       json_builder_set_member_name (b, "eligible");
       json_builder_begin_object (b);
@@ -156,8 +114,8 @@ add_header (JsonBuilder *b, const MsStudyTable *t)
         {
           json_builder_set_member_name (b, ms_study_probe_name (p));
           json_builder_begin_object (b);
-          add_int (b, "train", tk->eligible[p][MS_SPLIT_TRAIN]);
-          add_int (b, "heldout", tk->eligible[p][MS_SPLIT_HELDOUT]);
+          ms_json_add_int (b, "train", tk->eligible[p][MS_SPLIT_TRAIN]);
+          ms_json_add_int (b, "heldout", tk->eligible[p][MS_SPLIT_HELDOUT]);
           json_builder_end_object (b);
         }
       json_builder_end_object (b);
@@ -171,10 +129,10 @@ add_header (JsonBuilder *b, const MsStudyTable *t)
     {
       const MsStudyGroup *gr = &t->groups[g];
       json_builder_begin_object (b);
-      add_string (b, "id", gr->id);
-      add_string (b, "kind", group_kind_name (gr->kind));
-      add_string (b, "mixture", gr->mixture);
-      add_string (b, "label", gr->label);
+      ms_json_add_string (b, "id", gr->id);
+      ms_json_add_string (b, "kind", group_kind_name (gr->kind));
+      ms_json_add_string (b, "mixture", gr->mixture);
+      ms_json_add_string (b, "label", gr->label);
       json_builder_set_member_name (b, "runs");
       json_builder_begin_array (b);
       for (int i = 0; i < gr->n_runs; i++)
@@ -211,11 +169,11 @@ ms_study_table_to_json (const MsStudyTable *t)
             {
               const MsStudyRow *r = ms_study_table_row (t, k, g, p, m);
               json_builder_begin_object (b);
-              add_string (b, "task", t->tasks[k].name);
-              add_string (b, "group", t->groups[g].id);
-              add_string (b, "probe", ms_study_probe_name (p));
-              add_string (b, "measure", ms_measure_id (m));
-              add_string (b, "statistic", ms_measure_is_rate (m) ? "rate" : "mean");
+              ms_json_add_string (b, "task", t->tasks[k].name);
+              ms_json_add_string (b, "group", t->groups[g].id);
+              ms_json_add_string (b, "probe", ms_study_probe_name (p));
+              ms_json_add_string (b, "measure", ms_measure_id (m));
+              ms_json_add_string (b, "statistic", ms_measure_is_rate (m) ? "rate" : "mean");
               add_stat (b, "train", &r->train);
               add_stat (b, "heldout", &r->heldout);
               add_stat (b, "base", &r->base);
@@ -232,8 +190,8 @@ ms_study_table_to_json (const MsStudyTable *t)
   json_builder_set_member_name (b, "reference");
   json_builder_begin_object (b);
   for (int p = 0; p < MS_STUDY_N_PROBES; p++)
-    add_string (b, ms_study_probe_name (p),
-                t->reference[p] >= 0 ? t->tasks[t->reference[p]].name : NULL);
+    ms_json_add_string (b, ms_study_probe_name (p),
+                        t->reference[p] >= 0 ? t->tasks[t->reference[p]].name : NULL);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "rows");
   json_builder_begin_array (b);
@@ -245,28 +203,28 @@ ms_study_table_to_json (const MsStudyTable *t)
           if (mt->reference < 0)
             continue;
           json_builder_begin_object (b);
-          add_string (b, "probe", ms_study_probe_name (p));
-          add_string (b, "measure", ms_measure_id (m));
-          add_string (b, "task", t->tasks[k].name);
-          add_string (b, "reference", t->tasks[mt->reference].name);
-          add_string (b, "status", match_status_name (mt->status));
+          ms_json_add_string (b, "probe", ms_study_probe_name (p));
+          ms_json_add_string (b, "measure", ms_measure_id (m));
+          ms_json_add_string (b, "task", t->tasks[k].name);
+          ms_json_add_string (b, "reference", t->tasks[mt->reference].name);
+          ms_json_add_string (b, "status", match_status_name (mt->status));
           json_builder_set_member_name (b, "raw");
           json_builder_begin_object (b);
-          add_int (b, "n_task", mt->n_task);
-          add_int (b, "n_reference", mt->n_reference);
-          add_number (b, "task", mt->raw_task);
-          add_number (b, "reference", mt->raw_reference);
+          ms_json_add_int (b, "n_task", mt->n_task);
+          ms_json_add_int (b, "n_reference", mt->n_reference);
+          ms_json_add_number (b, "task", mt->raw_task);
+          ms_json_add_number (b, "reference", mt->raw_reference);
           add_interval (b, "diff", &mt->raw_diff);
           json_builder_end_object (b);
           json_builder_set_member_name (b, "matched");
           if (mt->status == MS_MATCH_OK)
             {
               json_builder_begin_object (b);
-              add_int (b, "n_task", (gint64) mt->matched.n_a);
-              add_int (b, "n_reference", (gint64) mt->matched.n_b);
-              add_int (b, "bins", (gint64) mt->matched.n_bins);
-              add_number (b, "task", mt->matched.rate_a);
-              add_number (b, "reference", mt->matched.rate_b);
+              ms_json_add_int (b, "n_task", (gint64) mt->matched.n_a);
+              ms_json_add_int (b, "n_reference", (gint64) mt->matched.n_b);
+              ms_json_add_int (b, "bins", (gint64) mt->matched.n_bins);
+              ms_json_add_number (b, "task", mt->matched.rate_a);
+              ms_json_add_number (b, "reference", mt->matched.rate_b);
               add_interval (b, "diff", &mt->matched.diff);
               json_builder_end_object (b);
             }
@@ -283,17 +241,17 @@ ms_study_table_to_json (const MsStudyTable *t)
     {
       const MsStudyBin *bin = &g_array_index (t->bins, MsStudyBin, i);
       json_builder_begin_object (b);
-      add_string (b, "task", t->tasks[bin->task].name);
-      add_string (b, "probe", ms_study_probe_name (bin->probe));
-      add_string (b, "measure", ms_measure_id (bin->measure));
-      add_int (b, "tokens_min", bin->lo);
-      add_int (b, "tokens_max", bin->hi);
-      add_int (b, "n", bin->stat.n);
+      ms_json_add_string (b, "task", t->tasks[bin->task].name);
+      ms_json_add_string (b, "probe", ms_study_probe_name (bin->probe));
+      ms_json_add_string (b, "measure", ms_measure_id (bin->measure));
+      ms_json_add_int (b, "tokens_min", bin->lo);
+      ms_json_add_int (b, "tokens_max", bin->hi);
+      ms_json_add_int (b, "n", bin->stat.n);
       if (bin->stat.successes >= 0)
-        add_int (b, "successes", bin->stat.successes);
-      add_number (b, "estimate", bin->stat.value.estimate);
-      add_number (b, "lower", bin->stat.value.lower);
-      add_number (b, "upper", bin->stat.value.upper);
+        ms_json_add_int (b, "successes", bin->stat.successes);
+      ms_json_add_number (b, "estimate", bin->stat.value.estimate);
+      ms_json_add_number (b, "lower", bin->stat.value.lower);
+      ms_json_add_number (b, "upper", bin->stat.value.upper);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

@@ -602,77 +602,71 @@ ms_study_spec_settings_json (const MsStudySpec *s)
   const MsFinetuneConfig *f = &s->finetune;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-#define NUM(k, v) (json_builder_set_member_name (b, k), json_builder_add_double_value (b, v))
-#define INT(k, v) (json_builder_set_member_name (b, k), json_builder_add_int_value (b, v))
-#define STR(k, v) (json_builder_set_member_name (b, k), json_builder_add_string_value (b, v))
   json_builder_set_member_name (b, "finetune");
   json_builder_begin_object (b);
-  NUM ("epochs", f->epochs);
-  INT ("steps", f->steps);
-  INT ("batch", f->B);
-  INT ("seq", f->T);
-  INT ("grad_accum", f->grad_accum);
-  NUM ("lr", f->schedule.lr);
-  STR ("schedule", ms_schedule_kind_name (f->schedule.kind));
-  INT ("warmup", f->schedule.warmup_steps);
-  NUM ("min_lr_frac", f->schedule.min_lr_frac);
-  NUM ("weight_decay", f->adamw.weight_decay);
-  STR ("decay", f->adamw.decay_all ? "all" : "matrices");
-  NUM ("grad_clip", f->adamw.grad_clip);
-  STR ("loss", f->response_only ? "response" : "sequence");
+  ms_json_add_number (b, "epochs", f->epochs);
+  ms_json_add_int (b, "steps", f->steps);
+  ms_json_add_int (b, "batch", f->B);
+  ms_json_add_int (b, "seq", f->T);
+  ms_json_add_int (b, "grad_accum", f->grad_accum);
+  ms_json_add_number (b, "lr", f->schedule.lr);
+  ms_json_add_string (b, "schedule", ms_schedule_kind_name (f->schedule.kind));
+  ms_json_add_int (b, "warmup", f->schedule.warmup_steps);
+  ms_json_add_number (b, "min_lr_frac", f->schedule.min_lr_frac);
+  ms_json_add_number (b, "weight_decay", f->adamw.weight_decay);
+  ms_json_add_string (b, "decay", f->adamw.decay_all ? "all" : "matrices");
+  ms_json_add_number (b, "grad_clip", f->adamw.grad_clip);
+  ms_json_add_string (b, "loss", f->response_only ? "response" : "sequence");
   json_builder_end_object (b);
   json_builder_set_member_name (b, "probe");
   json_builder_begin_object (b);
-  INT ("k", s->probe.k);
-  INT ("n", s->probe.n);
-  INT ("min_input", s->probe.min_input);
-  INT ("target_max_new", s->probe.target_max_new);
-  INT ("train_samples", s->probe_train);
-  INT ("heldout_samples", s->probe_heldout);
+  ms_json_add_int (b, "k", s->probe.k);
+  ms_json_add_int (b, "n", s->probe.n);
+  ms_json_add_int (b, "min_input", s->probe.min_input);
+  ms_json_add_int (b, "target_max_new", s->probe.target_max_new);
+  ms_json_add_int (b, "train_samples", s->probe_train);
+  ms_json_add_int (b, "heldout_samples", s->probe_heldout);
   json_builder_end_object (b);
   if (s->n_synth > 0)
     {
       json_builder_set_member_name (b, "synthetic");
       json_builder_begin_object (b);
-      INT ("features", s->synth.features);
-      INT ("lexicon", s->synth.lexicon);
-      INT ("active", s->synth.active);
-      INT ("words", s->synth.words);
-      INT ("seed", (gint64) s->synth.seed);
+      ms_json_add_int (b, "features", s->synth.features);
+      ms_json_add_int (b, "lexicon", s->synth.lexicon);
+      ms_json_add_int (b, "active", s->synth.active);
+      ms_json_add_int (b, "words", s->synth.words);
+      ms_json_add_int (b, "seed", (gint64) s->synth.seed);
       json_builder_end_object (b);
     }
   json_builder_set_member_name (b, "analysis");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "mia");
-  json_builder_add_boolean_value (b, s->mia);
-  NUM ("mia_k", s->mia_k);
-  json_builder_set_member_name (b, "attention");
-  json_builder_add_boolean_value (b, s->attention);
-  json_builder_set_member_name (b, "sparse");
-  json_builder_add_boolean_value (b, s->sparse);
+  ms_json_add_bool (b, "mia", s->mia);
+  ms_json_add_number (b, "mia_k", s->mia_k);
+  ms_json_add_bool (b, "attention", s->attention);
+  ms_json_add_bool (b, "sparse", s->sparse);
   if (s->sparse)
     {
-      INT ("sparse_layer", s->sparse_layer);
-      INT ("sparse_atoms", s->sparse_atoms);
-      NUM ("sparse_lambda", s->sparse_lambda);
-      NUM ("sparse_error", s->sparse_error);
+      ms_json_add_int (b, "sparse_layer", s->sparse_layer);
+      ms_json_add_int (b, "sparse_atoms", s->sparse_atoms);
+      ms_json_add_number (b, "sparse_lambda", s->sparse_lambda);
+      ms_json_add_number (b, "sparse_error", s->sparse_error);
     }
   json_builder_end_object (b);
   if (s->canary_task)
     {
       json_builder_set_member_name (b, "canaries");
       json_builder_begin_object (b);
-      STR ("task", s->canary_task);
-      INT ("count", s->canary_count);
+      ms_json_add_string (b, "task", s->canary_task);
+      ms_json_add_int (b, "count", s->canary_count);
       json_builder_set_member_name (b, "repeats");
       json_builder_begin_array (b);
       for (int i = 0; i < s->n_canary_repeats; i++)
         json_builder_add_int_value (b, s->canary_repeats[i]);
       json_builder_end_array (b);
-      INT ("digits", s->canary_digits);
-      INT ("candidates", s->canary_candidates);
-      STR ("prompt", s->canary_prompt);
-      INT ("seed", (gint64) s->canary_seed);
+      ms_json_add_int (b, "digits", s->canary_digits);
+      ms_json_add_int (b, "candidates", s->canary_candidates);
+      ms_json_add_string (b, "prompt", s->canary_prompt);
+      ms_json_add_int (b, "seed", (gint64) s->canary_seed);
       json_builder_end_object (b);
     }
   if (s->n_mixtures > 0)
@@ -683,25 +677,21 @@ ms_study_spec_settings_json (const MsStudySpec *s)
         {
           json_builder_set_member_name (b, s->mixtures[m].name);
           json_builder_begin_object (b);
-          STR ("strategy", s->mixtures[m].mixer);
-          NUM ("epochs", ms_study_spec_epochs (s, &s->mixtures[m]));
+          ms_json_add_string (b, "strategy", s->mixtures[m].mixer);
+          ms_json_add_number (b, "epochs", ms_study_spec_epochs (s, &s->mixtures[m]));
           json_builder_end_object (b);
         }
       json_builder_end_object (b);
     }
-  STR ("base", s->base_model);
-  STR ("tokenizer", s->tokenizer);
+  ms_json_add_string (b, "base", s->base_model);
+  ms_json_add_string (b, "tokenizer", s->tokenizer);
   json_builder_set_member_name (b, "seeds");
   json_builder_begin_array (b);
   for (int i = 0; i < s->n_seeds; i++)
     json_builder_add_int_value (b, (gint64) s->seeds[i]);
   json_builder_end_array (b);
-#undef NUM
-#undef INT
-#undef STR
   json_builder_end_object (b);
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  return ms_json_to_string (root, FALSE);
+  return ms_json_builder_to_string (b, FALSE);
 }
 
 double

@@ -150,18 +150,13 @@ write_split (const MsSynthConfig *cfg, int s, const char *name, int n, guint64 s
       ms_synth_sample (cfg, s, cfg->seed * 1000003 + salt + (guint64) i * 7919, in, out, z);
       g_autoptr (JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "task");
-      json_builder_add_string_value (b, name);
-      json_builder_set_member_name (b, "input");
-      json_builder_add_string_value (b, in->str);
-      json_builder_set_member_name (b, "output");
-      json_builder_add_string_value (b, out->str);
-      json_builder_set_member_name (b, "id");
+      ms_json_add_string (b, "task", name);
+      ms_json_add_string (b, "input", in->str);
+      ms_json_add_string (b, "output", out->str);
       g_autofree char *id = g_strdup_printf ("%s/%s:%d", name, salt ? "heldout" : "train", i);
-      json_builder_add_string_value (b, id);
+      ms_json_add_string (b, "id", id);
       json_builder_end_object (b);
-      g_autoptr (JsonNode) root = json_builder_get_root (b);
-      g_autofree char *line = ms_json_to_string (root, FALSE);
+      g_autofree char *line = ms_json_builder_to_string (b, FALSE);
       g_string_append_printf (text, "%s\n", line);
     }
   return ms_atomic_write (path, text->str, text->len, error);

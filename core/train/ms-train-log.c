@@ -43,8 +43,7 @@ ms_train_log_close (MsTrainLog *log)
 static gboolean
 write_node (MsTrainLog *log, JsonBuilder *b, GError **error)
 {
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  g_autofree char *line = ms_json_to_string (root, FALSE);
+  g_autofree char *line = ms_json_builder_to_string (b, FALSE);
   if (fprintf (log->f, "%s\n", line) < 0 || fflush (log->f) != 0)
     {
       g_set_error (error, MS_ERROR, MS_ERROR_IO, "%s: write failed", log->path);
@@ -53,35 +52,22 @@ write_node (MsTrainLog *log, JsonBuilder *b, GError **error)
   return TRUE;
 }
 
-static void
-add_double (JsonBuilder *b, const char *name, double v)
-{
-  json_builder_set_member_name (b, name);
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
-
 gboolean
 ms_train_log_step (MsTrainLog *log, const MsStepStats *st, const char *const *tasks,
                    int n_tasks, GError **error)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "step");
-  json_builder_add_int_value (b, st->step);
-  add_double (b, "loss", st->loss);
-  add_double (b, "lr", st->lr);
-  add_double (b, "norm", st->grad_norm);
-  json_builder_set_member_name (b, "tokens");
-  json_builder_add_int_value (b, st->tokens);
-  add_double (b, "seconds", st->seconds);
+  ms_json_add_int (b, "step", st->step);
+  ms_json_add_number (b, "loss", st->loss);
+  ms_json_add_number (b, "lr", st->lr);
+  ms_json_add_number (b, "norm", st->grad_norm);
+  ms_json_add_int (b, "tokens", st->tokens);
+  ms_json_add_number (b, "seconds", st->seconds);
   if (st->allreduce_bytes > 0)  /* data-parallel: the all-reduce's share of the step */
     {
-      add_double (b, "allreduce_seconds", st->allreduce_seconds);
-      json_builder_set_member_name (b, "allreduce_bytes");
-      json_builder_add_int_value (b, (gint64) st->allreduce_bytes);
+      ms_json_add_number (b, "allreduce_seconds", st->allreduce_seconds);
+      ms_json_add_int (b, "allreduce_bytes", (gint64) st->allreduce_bytes);
     }
   if (tasks && n_tasks > 1)
     {
@@ -89,7 +75,7 @@ ms_train_log_step (MsTrainLog *log, const MsStepStats *st, const char *const *ta
       json_builder_begin_object (b);
       for (int k = 0; k < n_tasks; k++)
         if (st->task_tokens[k] > 0)
-          add_double (b, tasks[k], st->task_loss[k]);
+          ms_json_add_number (b, tasks[k], st->task_loss[k]);
       json_builder_end_object (b);
     }
   json_builder_end_object (b);
@@ -102,12 +88,11 @@ ms_train_log_eval (MsTrainLog *log, int step, const double *loss, const char *co
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "step");
-  json_builder_add_int_value (b, step);
+  ms_json_add_int (b, "step", step);
   json_builder_set_member_name (b, "eval");
   json_builder_begin_object (b);
   for (int k = 0; k < n; k++)
-    add_double (b, names[k], loss[k]);
+    ms_json_add_number (b, names[k], loss[k]);
   json_builder_end_object (b);
   json_builder_end_object (b);
   return write_node (log, b, error);
