@@ -21,7 +21,7 @@ on_signal (int sig)
 }
 
 static void
-on_progress (const MsFinetuneProgress *p, gpointer user)
+on_progress (const MsTrainProgress *p, gpointer user)
 {
   MsProgress *bar = user;
   /* Test hook: die without warning after this step, to check that a resume is exact. */

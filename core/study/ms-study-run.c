@@ -324,18 +324,12 @@ run_hyper_json (const Study *s, const Run *r)
    * study leaves its finished runs valid. */
   json_object_remove_member (json_node_get_object (node), "mixtures");
   json_builder_add_value (b, node);
-  json_builder_set_member_name (b, "mixer");
-  json_builder_add_string_value (b, r->mixture ? r->mixture->mixer : "");
+  ms_json_add_string (b, "mixer", r->mixture ? r->mixture->mixer : "");
   if (r->mixture && r->mixture->epochs > 0)
-    {
-      json_builder_set_member_name (b, "epochs");
-      json_builder_add_double_value (b, r->mixture->epochs);
-    }
-  json_builder_set_member_name (b, "seed");
-  json_builder_add_int_value (b, (gint64) r->seed);
+    ms_json_add_number (b, "epochs", r->mixture->epochs);
+  ms_json_add_int (b, "seed", (gint64) r->seed);
   json_builder_end_object (b);
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  return ms_json_to_string (root, FALSE);
+  return ms_json_builder_to_string (b, FALSE);
 }
 
 static char *
@@ -348,8 +342,7 @@ run_tasks_json (const Study *s, const Run *r)
   for (int i = 0; i < r->n_tasks; i++)
     json_builder_add_string_value (b, s->spec->tasks[r->tasks[i]].name);
   json_builder_end_array (b);
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  return ms_json_to_string (root, FALSE);
+  return ms_json_builder_to_string (b, FALSE);
 }
 
 /* Work units: one unit is a token's forward pass in a full training batch. A training token
@@ -401,7 +394,7 @@ maybe_kill (const Study *s, const char *phase, int count)
 /* ---- training ----------------------------------------------------------------------------- */
 
 static void
-on_train_progress (const MsFinetuneProgress *p, gpointer user)
+on_train_progress (const MsTrainProgress *p, gpointer user)
 {
   Study *s = user;
   emit (s, MS_STUDY_EVENT_TRAIN_STEP, p->step, p->steps, p->stats->loss, p->tokens_per_second,
@@ -1012,8 +1005,7 @@ maps_run (Study *s, Run *r, GError **error)
               json_builder_add_string_value (b, valid);
             }
           json_builder_end_array (b);
-          g_autoptr (JsonNode) root = json_builder_get_root (b);
-          g_autofree char *labels = ms_json_to_string (root, FALSE);
+          g_autofree char *labels = ms_json_builder_to_string (b, FALSE);
           MsStoreAttentionMap row = { g_ascii_strtoll (q->cells[0], NULL, 10), mc.layer, -1, T,
                                       T, labels, map };
           if (!ms_store_add_attention_maps (s->store, &row, 1, error))

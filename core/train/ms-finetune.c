@@ -316,78 +316,55 @@ make_record (const TaskSet *s, const MsTaskSpec *tasks, const MsFinetuneConfig *
   for (int i = 0; i < s->n; i++)
     {
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, tasks[i].name);
-      json_builder_set_member_name (b, "train");
-      json_builder_add_string_value (b, tasks[i].train_path);
-      json_builder_set_member_name (b, "train_sha256");
-      json_builder_add_string_value (b, s->train[i]->sha256);
-      json_builder_set_member_name (b, "train_records");
-      json_builder_add_int_value (b, s->examples[i]->len);
+      ms_json_add_string (b, "name", tasks[i].name);
+      ms_json_add_string (b, "train", tasks[i].train_path);
+      ms_json_add_string (b, "train_sha256", s->train[i]->sha256);
+      ms_json_add_int (b, "train_records", s->examples[i]->len);
       if (s->heldout[i])
         {
-          json_builder_set_member_name (b, "heldout");
-          json_builder_add_string_value (b, tasks[i].heldout_path);
-          json_builder_set_member_name (b, "heldout_sha256");
-          json_builder_add_string_value (b, s->heldout[i]->sha256);
-          json_builder_set_member_name (b, "heldout_records");
-          json_builder_add_int_value (b, s->held[i]->len);
-          json_builder_set_member_name (b, "heldout_loss");
-          if (isfinite (r->heldout_loss[i]))
-            json_builder_add_double_value (b, r->heldout_loss[i]);
-          else
-            json_builder_add_null_value (b);
+          ms_json_add_string (b, "heldout", tasks[i].heldout_path);
+          ms_json_add_string (b, "heldout_sha256", s->heldout[i]->sha256);
+          ms_json_add_int (b, "heldout_records", s->held[i]->len);
+          ms_json_add_number (b, "heldout_loss", r->heldout_loss[i]);
         }
-      json_builder_set_member_name (b, "template");
-      json_builder_add_string_value (b, tasks[i].template_text ? tasks[i].template_text
-                                                               : MS_TEMPLATE_DEFAULT);
-      json_builder_set_member_name (b, "mixer_rate");
-      json_builder_add_double_value (b, ms_mixer_rates (ms_batcher_mixer (batcher))[i]);
-      json_builder_set_member_name (b, "examples_trained");
-      json_builder_add_int_value (b, r->examples[i]);
-      json_builder_set_member_name (b, "tokens_trained");
-      json_builder_add_int_value (b, r->tokens[i]);
-      json_builder_set_member_name (b, "skipped_too_long");
-      json_builder_add_int_value (b, r->skipped[i]);
+      ms_json_add_string (b, "template", tasks[i].template_text ? tasks[i].template_text : MS_TEMPLATE_DEFAULT);
+      ms_json_add_number (b, "mixer_rate", ms_mixer_rates (ms_batcher_mixer (batcher))[i]);
+      ms_json_add_int (b, "examples_trained", r->examples[i]);
+      ms_json_add_int (b, "tokens_trained", r->tokens[i]);
+      ms_json_add_int (b, "skipped_too_long", r->skipped[i]);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
   json_builder_set_member_name (b, "settings");
   json_builder_begin_object (b);
-#define NUM(k, v) (json_builder_set_member_name (b, k), json_builder_add_double_value (b, v))
-#define INT(k, v) (json_builder_set_member_name (b, k), json_builder_add_int_value (b, v))
-#define STR(k, v) (json_builder_set_member_name (b, k), json_builder_add_string_value (b, v))
-  INT ("B", cfg->B);
-  INT ("T", cfg->T);
-  INT ("grad_accum", cfg->grad_accum);
-  NUM ("epochs", cfg->epochs);
-  INT ("steps", steps);
-  NUM ("lr", cfg->schedule.lr);
-  STR ("schedule", ms_schedule_kind_name (cfg->schedule.kind));
-  INT ("warmup", cfg->schedule.warmup_steps);
-  NUM ("min_lr_frac", cfg->schedule.min_lr_frac);
-  NUM ("weight_decay", cfg->adamw.weight_decay);
-  STR ("decay", cfg->adamw.decay_all ? "all" : "matrices");
-  NUM ("grad_clip", cfg->adamw.grad_clip);
-  NUM ("beta1", cfg->adamw.beta1);
-  NUM ("beta2", cfg->adamw.beta2);
-  NUM ("eps", cfg->adamw.eps);
-  STR ("loss", cfg->response_only ? "response" : "sequence");
-  STR ("mixer", cfg->mixer_text ? cfg->mixer_text
-                                : ms_mixer_strategy_name (cfg->mixer.strategy));
-  INT ("seed", (gint64) cfg->seed);
-  STR ("packing", "segments");
+  ms_json_add_int (b, "B", cfg->B);
+  ms_json_add_int (b, "T", cfg->T);
+  ms_json_add_int (b, "grad_accum", cfg->grad_accum);
+  ms_json_add_number (b, "epochs", cfg->epochs);
+  ms_json_add_int (b, "steps", steps);
+  ms_json_add_number (b, "lr", cfg->schedule.lr);
+  ms_json_add_string (b, "schedule", ms_schedule_kind_name (cfg->schedule.kind));
+  ms_json_add_int (b, "warmup", cfg->schedule.warmup_steps);
+  ms_json_add_number (b, "min_lr_frac", cfg->schedule.min_lr_frac);
+  ms_json_add_number (b, "weight_decay", cfg->adamw.weight_decay);
+  ms_json_add_string (b, "decay", cfg->adamw.decay_all ? "all" : "matrices");
+  ms_json_add_number (b, "grad_clip", cfg->adamw.grad_clip);
+  ms_json_add_number (b, "beta1", cfg->adamw.beta1);
+  ms_json_add_number (b, "beta2", cfg->adamw.beta2);
+  ms_json_add_number (b, "eps", cfg->adamw.eps);
+  ms_json_add_string (b, "loss", cfg->response_only ? "response" : "sequence");
+  ms_json_add_string (b, "mixer", cfg->mixer_text ? cfg->mixer_text
+                                                  : ms_mixer_strategy_name (cfg->mixer.strategy));
+  ms_json_add_int (b, "seed", (gint64) cfg->seed);
+  ms_json_add_string (b, "packing", "segments");
   json_builder_end_object (b);
   g_autofree char *device = ms_device_describe (ms_gpt_device (gpt));
-  STR ("device", device);
-  STR ("gemm", ms_blas_name (ms_gpt_blas (gpt)));
-  STR ("memscope", MS_VERSION);
-  INT ("train_tokens", r->train_tokens);
-  NUM ("train_seconds", r->seconds);
-  NUM ("final_loss", r->final_loss);
-#undef NUM
-#undef INT
-#undef STR
+  ms_json_add_string (b, "device", device);
+  ms_json_add_string (b, "gemm", ms_blas_name (ms_gpt_blas (gpt)));
+  ms_json_add_string (b, "memscope", MS_VERSION);
+  ms_json_add_int (b, "train_tokens", r->train_tokens);
+  ms_json_add_number (b, "train_seconds", r->seconds);
+  ms_json_add_number (b, "final_loss", r->final_loss);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   g_autoptr (JsonGenerator) gen = json_generator_new ();
@@ -424,7 +401,7 @@ evaluate_heldout (MsGpt *gpt, const TaskSet *s, const MsFinetuneConfig *cfg, int
 gboolean
 ms_finetune_run (MsGpt *gpt, MsBpe *bpe, const MsTaskSpec *tasks, int n_tasks,
                  const MsFinetuneConfig *cfg_in, const char *out_dir, gboolean resume,
-                 MsFinetuneProgressFunc progress, gpointer user, volatile gint *cancel,
+                 MsTrainProgressFunc progress, gpointer user, volatile gint *cancel,
                  MsFinetuneResult *result, GError **error)
 {
   memset (result, 0, sizeof *result);
@@ -554,7 +531,7 @@ ms_finetune_run (MsGpt *gpt, MsBpe *bpe, const MsTaskSpec *tasks, int n_tasks,
         }
       if (progress)
         {
-          MsFinetuneProgress p = { st.step, steps, &st, tokens_done / MAX (elapsed, 1e-9),
+          MsTrainProgress p = { st.step, steps, &st, tokens_done / MAX (elapsed, 1e-9),
                                    elapsed * (steps - st.step) / MAX (st.step - first, 1),
                                    message };
           progress (&p, user);

@@ -50,15 +50,6 @@ gboolean ms_mixer_config_parse (const char *text, const char *const *task_names,
                                 MsMixerConfig *cfg, double **weights_out, GError **error);
 
 typedef struct {
-  int step, steps;
-  const MsStepStats *stats;
-  double tokens_per_second, eta_seconds;
-  const char *message;    /* a line worth keeping (held-out losses), or NULL */
-} MsFinetuneProgress;
-
-typedef void (*MsFinetuneProgressFunc) (const MsFinetuneProgress *p, gpointer user);
-
-typedef struct {
   int steps;
   gint64 train_tokens;     /* target tokens trained on */
   double seconds;
@@ -78,7 +69,7 @@ void ms_finetune_result_clear (MsFinetuneResult *r);
  * stops after the current step with the state saved (MS_ERROR_CANCELLED). */
 gboolean ms_finetune_run (MsGpt *gpt, MsBpe *bpe, const MsTaskSpec *tasks, int n_tasks,
                           const MsFinetuneConfig *cfg, const char *out_dir, gboolean resume,
-                          MsFinetuneProgressFunc progress, gpointer user,
+                          MsTrainProgressFunc progress, gpointer user,
                           volatile gint *cancel, MsFinetuneResult *result, GError **error);
 
 G_END_DECLS

@@ -56,6 +56,16 @@ typedef struct {
   gint64 *task_tokens;   /* (n_tasks) target tokens per task in this step */
 } MsStepStats;
 
+/* What a training loop (fine-tuning, pretraining) reports after each step. */
+typedef struct {
+  int step, steps;
+  const MsStepStats *stats;
+  double tokens_per_second, eta_seconds;
+  const char *message;    /* a line worth keeping (held-out losses), or NULL */
+} MsTrainProgress;
+
+typedef void (*MsTrainProgressFunc) (const MsTrainProgress *p, gpointer user);
+
 typedef struct _MsTrainer MsTrainer;
 
 /* FINGERPRINT describes the run (data, settings) and is stored with the state; a resume
