@@ -182,8 +182,8 @@ ms_study_spec_free (MsStudySpec *spec)
   g_free (spec);
 }
 
-static int
-find_task (const MsStudySpec *spec, const char *name)
+int
+ms_study_spec_task_index (const MsStudySpec *spec, const char *name)
 {
   for (int i = 0; i < spec->n_tasks; i++)
     if (strcmp (spec->tasks[i].name, name) == 0)
@@ -547,7 +547,7 @@ ms_study_spec_load (const char *path, GError **error)
       return NULL;
     }
   for (int i = 0; i < spec->n_tasks; i++)
-    if (find_task (spec, spec->tasks[i].name) != i)
+    if (ms_study_spec_task_index (spec, spec->tasks[i].name) != i)
       {
         g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s: task '%s' is defined twice", p,
                      spec->tasks[i].name);
@@ -558,7 +558,7 @@ ms_study_spec_load (const char *path, GError **error)
       if (spec->canary_task == NULL)
         spec->canary_task = g_strdup (spec->tasks[spec->n_synth < spec->n_tasks
                                                   ? spec->n_synth : 0].name);
-      if (find_task (spec, spec->canary_task) < 0)
+      if (ms_study_spec_task_index (spec, spec->canary_task) < 0)
         {
           g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s: [canaries] task: unknown task '%s'",
                        p, spec->canary_task);
@@ -577,7 +577,7 @@ ms_study_spec_load (const char *path, GError **error)
             mx->tasks[i] = g_strdup (spec->tasks[i].name);
         }
       for (char **t = mx->tasks; *t; t++)
-        if (find_task (spec, *t) < 0)
+        if (ms_study_spec_task_index (spec, *t) < 0)
           {
             g_set_error (error, MS_ERROR, MS_ERROR_FORMAT,
                          "%s: [mixture:%s] names an unknown task '%s'", p, mx->name, *t);

@@ -72,6 +72,8 @@ gboolean ms_study_spec_make_synthetic (const MsStudySpec *spec, GError **error);
 char *ms_study_spec_settings_json (const MsStudySpec *spec);
 /* The epochs MIXTURE trains for (its own, else [finetune]'s); NULL: a single-task run's. */
 double ms_study_spec_epochs (const MsStudySpec *spec, const MsStudyMixture *mixture);
+/* The index of the task NAME in SPEC->tasks, or -1. */
+int ms_study_spec_task_index (const MsStudySpec *spec, const char *name);
 
 typedef enum {
   MS_STUDY_EVENT_RUN_START,    /* a run begins (or is skipped: done) */
