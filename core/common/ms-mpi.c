@@ -170,3 +170,79 @@ ms_mpi_barrier (GError **error)
 #endif
   return TRUE;
 }
+
+#if !WITH_MPI
+static gboolean
+no_mpi (GError **error)
+{
+  g_set_error (error, MS_ERROR, MS_ERROR_INVALID, "this memscope was built without MPI");
+  return FALSE;
+}
+#endif
+
+gboolean
+ms_mpi_send (int dest, int tag, const void *data, gsize size, GError **error)
+{
+#if WITH_MPI
+  if (size > INT_MAX)
+    {
+      g_set_error (error, MS_ERROR, MS_ERROR_INVALID, "a message of %" G_GSIZE_FORMAT " bytes to "
+                   "rank %d is more than one MPI message holds (%d bytes)", size, dest, INT_MAX);
+      return FALSE;
+    }
+  bytes_sent += size;
+  return check (MPI_Send (data, (int) size, MPI_BYTE, dest, tag, MPI_COMM_WORLD), "MPI_Send",
+                error);
+#else
+  return no_mpi (error);
+#endif
+}
+
+gboolean
+ms_mpi_poll (int source, int tag, gboolean *waiting, int *from, int *got_tag, GError **error)
+{
+  *waiting = FALSE;
+#if WITH_MPI
+  int flag = 0;
+  MPI_Status st;
+  if (!check (MPI_Iprobe (source < 0 ? MPI_ANY_SOURCE : source, tag < 0 ? MPI_ANY_TAG : tag,
+                          MPI_COMM_WORLD, &flag, &st), "MPI_Iprobe", error))
+    return FALSE;
+  *waiting = flag != 0;
+  if (flag && from)
+    *from = st.MPI_SOURCE;
+  if (flag && got_tag)
+    *got_tag = st.MPI_TAG;
+  return TRUE;
+#else
+  return no_mpi (error);
+#endif
+}
+
+GBytes *
+ms_mpi_recv (int source, int tag, int *from, int *got_tag, GError **error)
+{
+#if WITH_MPI
+  MPI_Status st;
+  int count = 0;
+  if (!check (MPI_Probe (source < 0 ? MPI_ANY_SOURCE : source, tag < 0 ? MPI_ANY_TAG : tag,
+                         MPI_COMM_WORLD, &st), "MPI_Probe", error)
+      || !check (MPI_Get_count (&st, MPI_BYTE, &count), "MPI_Get_count", error))
+    return NULL;
+  guint8 *buf = g_malloc (MAX (count, 1));
+  if (!check (MPI_Recv (buf, count, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD,
+                        MPI_STATUS_IGNORE), "MPI_Recv", error))
+    {
+      g_free (buf);
+      return NULL;
+    }
+  if (from)
+    *from = st.MPI_SOURCE;
+  if (got_tag)
+    *got_tag = st.MPI_TAG;
+  return g_bytes_new_take (buf, (gsize) count);
+#else
+  no_mpi (error);
+  return NULL;
+#endif
+}

@@ -1,6 +1,6 @@
 /* MPI behind one small interface, so the rest of memscope reads the same with or without it:
  * built without MPI (meson -Dmpi=disabled) every call acts as a job of one rank. Used by
- * data-parallel training (gradient all-reduce) and, later, the study coordinator. */
+ * data-parallel training (gradient all-reduce) and the study's coordinator and workers. */
 #pragma once
 
 #include <glib.h>
@@ -33,6 +33,16 @@ const char *ms_mpi_host (void);
 gboolean ms_mpi_allreduce_sum_float (float *buf, gsize n, GError **error);
 gboolean ms_mpi_allreduce_sum_double (double *buf, gsize n, GError **error);
 gboolean ms_mpi_barrier (GError **error);
+
+/* Point-to-point messages of bytes, for the study's coordinator and workers: one message
+ * each, at most INT_MAX bytes (a larger one is refused with an error saying so). TAG >= 0. */
+gboolean ms_mpi_send (int dest, int tag, const void *data, gsize size, GError **error);
+/* Whether a message waits from SOURCE (-1: any) with TAG (-1: any), without receiving it;
+ * FROM and GOT_TAG say whose and which. FALSE with an error when MPI fails. */
+gboolean ms_mpi_poll (int source, int tag, gboolean *waiting, int *from, int *got_tag,
+                      GError **error);
+/* Receives the next message from SOURCE (-1: any) with TAG (-1: any), waiting for it. */
+GBytes *ms_mpi_recv (int source, int tag, int *from, int *got_tag, GError **error);
 
 /* Bytes this rank has handed to MPI's collectives so far (the payload, not the wire traffic of
  * the algorithm), for the benchmark. */

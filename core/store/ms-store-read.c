@@ -216,6 +216,7 @@ ms_store_run_free (MsStoreRun *run)
   g_free (run->hyper_json);
   g_free (run->data_json);
   g_free (run->device);
+  g_free (run->host);
   g_free (run->started);
   g_free (run->finished);
   g_free (run);
@@ -225,7 +226,7 @@ ms_store_run_free (MsStoreRun *run)
   "SELECT r.id, r.study_id, r.name, r.kind, r.mixture, r.seed, r.tasks_json, r.status, " \
   "r.error, r.model_path, r.model_sha256, r.hyper_json, r.data_json, r.device, " \
   "r.train_seconds, r.probe_seconds, r.train_tokens, r.final_loss, r.started, r.finished, " \
-  "(SELECT count(*) FROM generations g WHERE g.run_id = r.id) FROM runs r"
+  "(SELECT count(*) FROM generations g WHERE g.run_id = r.id), r.host FROM runs r"
 
 static MsStoreRun *
 run_from_row (sqlite3_stmt *stmt)
@@ -247,6 +248,7 @@ run_from_row (sqlite3_stmt *stmt)
   r->hyper_json = ms_store_column_dup (stmt, 11);
   r->data_json = ms_store_column_dup (stmt, 12);
   r->device = ms_store_column_dup (stmt, 13);
+  r->host = ms_store_column_dup (stmt, 21);
   r->train_seconds = ms_store_column_double (stmt, 14);
   r->probe_seconds = ms_store_column_double (stmt, 15);
   r->train_tokens = sqlite3_column_type (stmt, 16) == SQLITE_NULL

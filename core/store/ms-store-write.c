@@ -298,7 +298,7 @@ ms_store_delete_run (MsStore *store, gint64 run_id, GError **error)
 
 /* Columns of ms_store_update_run, in the order of the MsRunFields bits. */
 static const char *const update_columns[][2] = {
-  { "status", "error" }, { "model_path", "model_sha256" }, { "device", NULL },
+  { "status", "error" }, { "model_path", "model_sha256" }, { "device", "host" },
   { "train_seconds", NULL }, { "probe_seconds", NULL }, { "train_tokens", NULL },
   { "final_loss", NULL }, { "data_json", NULL }, { "started", NULL }, { "finished", NULL },
 };
@@ -353,7 +353,10 @@ ms_store_update_run (MsStore *store, gint64 run_id, const MsStoreRunUpdate *u, G
       ms_store_bind_text (stmt, i++, u->model_sha256);
     }
   if (u->set & MS_RUN_SET_DEVICE)
-    ms_store_bind_text (stmt, i++, u->device);
+    {
+      ms_store_bind_text (stmt, i++, u->device);
+      ms_store_bind_text (stmt, i++, u->host);
+    }
   if (u->set & MS_RUN_SET_TRAIN_SECONDS)
     bind_double_or_null (stmt, i++, u->train_seconds);
   if (u->set & MS_RUN_SET_PROBE_SECONDS)

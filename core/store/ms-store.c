@@ -29,8 +29,21 @@ migrate_1_to_2 (MsStore *store, GError **error)
   return exec_resource (store, "/org/memscope/store/analysis.sql", error);
 }
 
+/* Version 3 records the host that ran each run beside its device (MPI studies). */
+static gboolean
+migrate_2_to_3 (MsStore *store, GError **error)
+{
+  char *msg = NULL;
+  int rc = sqlite3_exec (store->db, "ALTER TABLE runs ADD COLUMN host TEXT", NULL, NULL, &msg);
+  sqlite3_free (msg);
+  if (rc != SQLITE_OK)
+    ms_store_set_error (store, error, rc, "cannot add the runs' host column");
+  return rc == SQLITE_OK;
+}
+
 static const MsStoreMigration builtin_migrations[] = {
   { 1, "analysis tables: mia, attention, attention_maps, sparse, canaries", migrate_1_to_2 },
+  { 2, "the host of each run", migrate_2_to_3 },
 };
 static const MsStoreMigration *migrations = builtin_migrations;
 static guint n_migrations = G_N_ELEMENTS (builtin_migrations);
@@ -465,21 +478,33 @@ find_migration (int from)
   return NULL;
 }
 
-/* A database with tables but no meta table belongs to someone else: refused before any pragma
- * or write touches it (journal_mode = WAL alone rewrites the file's header). */
+/* What the database holds before this store touches it: the schema version and whether it has
+ * a meta table (as read_version), and whether it has any schema object at all (*EMPTY: a new
+ * file). Opening checks this twice, before the pragmas and again before the schema. */
 static gboolean
-refuse_foreign (MsStore *store, GError **error)
+read_state (MsStore *store, int *version, gboolean *has_meta, gboolean *empty, GError **error)
 {
-  int version;
-  gboolean has_meta;
-  if (!read_version (store, &version, &has_meta, error))
+  if (!read_version (store, version, has_meta, error))
     return FALSE;
   sqlite3_stmt *stmt = ms_store_stmt (store, "SELECT count(*) FROM sqlite_schema", error);
   if (stmt == NULL)
     return FALSE;
   int n_objects = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int (stmt, 0) : 0;
   sqlite3_reset (stmt);
-  if (n_objects > 0 && !has_meta)
+  *empty = n_objects == 0;
+  return TRUE;
+}
+
+/* A database with tables but no meta table belongs to someone else: refused before any pragma
+ * or write touches it (journal_mode = WAL alone rewrites the file's header). */
+static gboolean
+refuse_foreign (MsStore *store, GError **error)
+{
+  int version;
+  gboolean has_meta, empty;
+  if (!read_state (store, &version, &has_meta, &empty, error))
+    return FALSE;
+  if (!empty && !has_meta)
     {
       g_set_error (error, MS_ERROR, MS_ERROR_FORMAT,
                    "%s: an SQLite database but not a memscope results store (no 'meta' table); "
@@ -495,16 +520,9 @@ static gboolean
 prepare_schema (MsStore *store, GError **error)
 {
   int version;
-  gboolean has_meta;
-  if (!read_version (store, &version, &has_meta, error))
+  gboolean has_meta, empty;
+  if (!read_state (store, &version, &has_meta, &empty, error))
     return FALSE;
-  sqlite3_stmt *stmt = ms_store_stmt (store, "SELECT count(*) FROM sqlite_schema", error);
-  if (stmt == NULL)
-    return FALSE;
-  int n_objects = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int (stmt, 0) : 0;
-  sqlite3_reset (stmt);
-  gboolean empty = n_objects == 0;
-
   if (!empty && !has_meta)
     {
       g_set_error (error, MS_ERROR, MS_ERROR_FORMAT,
@@ -623,9 +641,12 @@ ms_store_open_full (const char *path, MsStoreOpenFlags flags, GError **error)
   g_return_val_if_fail (path != NULL && *path, NULL);
   gboolean read_only = (flags & MS_STORE_OPEN_READ_ONLY) != 0;
   gboolean must_exist = read_only || (flags & MS_STORE_OPEN_EXISTING);
+  gboolean memory = (flags & MS_STORE_OPEN_MEMORY) != 0;
   GStatBuf st;
-  gboolean exists = g_stat (path, &st) == 0;
-  if (!exists)
+  gboolean exists = !memory && g_stat (path, &st) == 0;
+  if (memory)
+    read_only = must_exist = FALSE;
+  else if (!exists)
     {
       int e = errno;
       if (e != ENOENT)
@@ -652,7 +673,7 @@ ms_store_open_full (const char *path, MsStoreOpenFlags flags, GError **error)
   /* SQLite keeps the -wal and -shm files beside the store and says only "unable to open
    * database file" when it cannot create them. */
   g_autofree char *dir = g_path_get_dirname (path);
-  if (!read_only && g_access (dir, W_OK | X_OK) != 0)
+  if (!memory && !read_only && g_access (dir, W_OK | X_OK) != 0)
     {
       int e = errno;
       g_set_error (error, MS_ERROR, MS_ERROR_IO,
@@ -688,7 +709,7 @@ ms_store_open_full (const char *path, MsStoreOpenFlags flags, GError **error)
       uri = g_strconcat ("file:", escaped, "?immutable=1", NULL);
       oflags |= SQLITE_OPEN_URI;
     }
-  int rc = sqlite3_open_v2 (uri ? uri : path, &store->db, oflags, NULL);
+  int rc = sqlite3_open_v2 (memory ? ":memory:" : uri ? uri : path, &store->db, oflags, NULL);
   if (rc != SQLITE_OK)
     {
       ms_store_set_error (store, error, rc, read_only ? "cannot open the store"
@@ -711,7 +732,7 @@ ms_store_open_full (const char *path, MsStoreOpenFlags flags, GError **error)
   if (!refuse_foreign (store, error)
       || (query_only && !pragma (store, "PRAGMA query_only = ON", error))
       || !pragma (store, "PRAGMA foreign_keys = ON", error)
-      || (!read_only && !use_wal (store, error))
+      || (!read_only && !memory && !use_wal (store, error))
       || (!read_only && !pragma (store, "PRAGMA synchronous = NORMAL", error))
       || !prepare_schema (store, error))
     {

@@ -10,7 +10,7 @@ G_BEGIN_DECLS
 
 /* The schema version this library writes (meta 'schema_version'). Older stores are migrated
  * on open; newer ones are refused. */
-#define MS_STORE_SCHEMA_VERSION 2
+#define MS_STORE_SCHEMA_VERSION 3
 
 typedef struct _MsStore MsStore;
 
@@ -26,6 +26,8 @@ typedef enum {
   MS_STORE_OPEN_CREATE = 0,          /* read-write; a missing file becomes a new store */
   MS_STORE_OPEN_EXISTING = 1 << 0,   /* read-write; a missing file is an error (G_FILE_ERROR) */
   MS_STORE_OPEN_READ_ONLY = 1 << 1,  /* read only (implies EXISTING); no migration either */
+  MS_STORE_OPEN_MEMORY = 1 << 2,     /* a new, private store in memory; PATH only names it in
+                                      * errors (an MPI worker's results of one run) */
 } MsStoreOpenFlags;
 
 /* Opens PATH read-write, creating it when missing: WAL journal, foreign keys on, a busy
@@ -124,7 +126,7 @@ gboolean ms_run_state_has_model (MsRunState state);
 typedef enum {
   MS_RUN_SET_STATUS = 1 << 0,         /* status and error */
   MS_RUN_SET_MODEL = 1 << 1,          /* model_path and model_sha256 */
-  MS_RUN_SET_DEVICE = 1 << 2,
+  MS_RUN_SET_DEVICE = 1 << 2,         /* device and host */
   MS_RUN_SET_TRAIN_SECONDS = 1 << 3,
   MS_RUN_SET_PROBE_SECONDS = 1 << 4,
   MS_RUN_SET_TRAIN_TOKENS = 1 << 5,
@@ -139,7 +141,7 @@ typedef struct {
   MsRunState status;
   const char *error;           /* NULL clears it */
   const char *model_path, *model_sha256;
-  const char *device;
+  const char *device, *host;
   double train_seconds, probe_seconds;
   gint64 train_tokens;
   double final_loss;           /* NaN or infinite: stored as NULL */
@@ -310,7 +312,7 @@ typedef struct {
   gint64 seed;
   char *tasks_json, *error;              /* error: NULL unless set */
   MsRunState status;
-  char *model_path, *model_sha256, *hyper_json, *data_json, *device;
+  char *model_path, *model_sha256, *hyper_json, *data_json, *device, *host;
   double train_seconds, probe_seconds;   /* NaN when not set */
   gint64 train_tokens;                   /* -1 when not set */
   double final_loss;                     /* NaN when not set */
@@ -398,6 +400,130 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsStoreGeneration, ms_store_generation_free)
 MsStoreGeneration *ms_store_get_generation (MsStore *store, gint64 generation_id,
                                             GError **error);
 
+/* ---- Study readers (the analyses, the report, the app) -----------------------------------
+ * Typed reads of one study's analysis rows (ms-store-study-read.c), so that no SQL lives
+ * outside the store. "Finished" runs are those whose status is MS_RUN_DONE; PROBE is "input"
+ * or "target" (anything else is an MS_ERROR_INVALID). Each returns NULL (or FALSE) with a
+ * GError naming the store on failure; arrays are in the order stated, freed with the array. */
+
+/* One attention statistic of a generation's prompt, with the generation's token match. */
+typedef struct {
+  gint64 generation_id, task_id;
+  int layer, head;
+  double entropy;                        /* NaN when not defined */
+  double token_match;
+} MsStoreAttentionRow;
+
+/* The prompt attention of the finished single-task runs' training samples for PROBE, every
+ * layer and head: MsStoreAttentionRow by generation, layer, head. */
+GArray *ms_store_study_attention (MsStore *store, gint64 study_id, const char *probe,
+                                  GError **error);
+
+/* One generation's last-layer prompt statistics (means over heads; NaN when none is defined)
+ * with its scores. */
+typedef struct {
+  gint64 generation_id, task_id;
+  double entropy, max, topk, gini;
+  double token_match, lcs_chars, rouge_l, exact;   /* exact: 0 or 1 */
+} MsStoreAttentionMean;
+
+/* As ms_store_study_attention, one MsStoreAttentionMean per generation (by id) at the deepest
+ * layer any run of the study recorded. */
+GArray *ms_store_study_attention_means (MsStore *store, gint64 study_id, const char *probe,
+                                        GError **error);
+
+/* A stored attention map with what its figure names. */
+typedef struct {
+  gint64 generation_id;
+  int layer, head, rows, cols;
+  char *tokens_json;                     /* the tokens along the axes, a JSON array */
+  char *record_id, *run;                 /* the sample's record id, the run's name */
+  float *data;                           /* (rows, cols) */
+} MsStoreAttentionMapData;
+
+void ms_store_attention_map_data_free (MsStoreAttentionMapData *map);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsStoreAttentionMapData, ms_store_attention_map_data_free)
+/* The generation's map of the lowest head (-1: the mean over heads), or NULL without an error
+ * when it has none. A shape that is not positive or a blob that is not rows × cols float32
+ * is an MS_ERROR_FORMAT. */
+MsStoreAttentionMapData *ms_store_get_attention_map (MsStore *store, gint64 generation_id,
+                                                     GError **error);
+
+/* One generation of the study that has a map, for a chooser. */
+typedef struct {
+  gint64 generation_id;
+  char *run, *run_kind, *record_id, *probe;
+} MsStoreMapEntry;
+
+void ms_store_map_entry_free (MsStoreMapEntry *entry);
+/* Every generation of the study with a map (any run status): MsStoreMapEntry* by run, task,
+ * sample, probe. */
+GPtrArray *ms_store_study_attention_maps (MsStore *store, gint64 study_id, GError **error);
+/* The single-task generation (any run status) with a map whose token match is highest, the
+ * lowest id among equals; *GENERATION_ID 0 when the study has none. */
+gboolean ms_store_study_best_map (MsStore *store, gint64 study_id, gint64 *generation_id,
+                                  GError **error);
+/* The run's generation of the sample for PROBE and its number of maps; *GENERATION_ID 0 (and
+ * *N_MAPS 0) when the run has not probed it. */
+gboolean ms_store_find_generation (MsStore *store, gint64 run_id, gint64 sample_id,
+                                   const char *probe, gint64 *generation_id, gint64 *n_maps,
+                                   GError **error);
+
+/* The run whose sparse codes the analysis reads: among the study's finished runs with codes, a
+ * mixture, else the base model, else the first; with the deepest layer it coded. *RUN_ID 0
+ * (and *RUN_NAME NULL) when there is none; free *RUN_NAME with g_free. */
+gboolean ms_store_study_sparse_run (MsStore *store, gint64 study_id, gint64 *run_id, int *layer,
+                                    char **run_name, GError **error);
+
+/* One training sample's code density with its memorization. */
+typedef struct {
+  gint64 sample_id, task_id;
+  double active_at_error;
+  double token_match;                    /* mean over the finished single-task runs' PROBE */
+} MsStoreSparseRow;
+
+/* The codes of RUN_ID at LAYER of the training samples that a finished single-task run probed
+ * with PROBE (and whose density at the fixed error is defined): MsStoreSparseRow by sample. */
+GArray *ms_store_sparse_memorization (MsStore *store, gint64 run_id, int layer,
+                                      const char *probe, GError **error);
+
+/* One membership-inference row of a finished run. */
+typedef struct {
+  gint64 run_id, task_id, sample_id;
+  gboolean member;                       /* a training sample (else held out) */
+  gboolean base;                         /* of the base run */
+  double loss, min_k, zlib_ratio;        /* NaN when not defined */
+} MsStoreMiaRow;
+
+/* The study's MsStoreMiaRow, by run, task, sample. */
+GArray *ms_store_study_mia (MsStore *store, gint64 study_id, GError **error);
+
+/* The canaries of one (finished run, repeat count). */
+typedef struct {
+  gint64 run_id;
+  int repeats;
+  gint64 n;                              /* canaries in the group */
+  double mean_exposure, min_exposure, max_exposure;   /* NaN when none is defined */
+  double mean_exposure_normal;
+  double max_space;
+  gint64 max_candidates;
+  char *task;                            /* the task of one of them; NULL when missing */
+} MsStoreCanaryGroup;
+
+void ms_store_canary_group_free (MsStoreCanaryGroup *group);
+/* The study's MsStoreCanaryGroup*, by run, repeats. */
+GPtrArray *ms_store_study_canaries (MsStore *store, gint64 study_id, GError **error);
+
+/* *HAS: whether TABLE ("attention", "sparse" or "mia") holds a row of the study's runs. A
+ * store without the table (one that could not be migrated) fails with an error. */
+gboolean ms_store_study_has_rows (MsStore *store, gint64 study_id, const char *table,
+                                  gboolean *has, GError **error);
+/* The study's generations whose sample input, reference or generated text contains TEXT,
+ * ignoring ASCII case (SQLite's lower ()); TEXT is matched literally, and an empty one matches
+ * every generation. A set as ms_store_probed_samples gives, of generation ids. */
+GHashTable *ms_store_study_search (MsStore *store, gint64 study_id, const char *text,
+                                   GError **error);
+
 /* ---- Export and queries ------------------------------------------------------------------ */
 
 typedef enum {
@@ -435,5 +561,20 @@ MsStoreTable *ms_store_query (MsStore *store, const char *sql, GError **error);
 /* The same, written as ms_store_export writes (PATH "-": standard output). */
 gboolean ms_store_query_export (MsStore *store, const char *sql, MsExportFormat format,
                                 const char *path, gsize *n_rows, GError **error);
+
+/* ---- A run's results as one message (ms-store-bundle.c) ----------------------------------- */
+
+/* The whole store as bytes (an SQLite database image): what a worker of an MPI study sends,
+ * from the private store in memory (MS_STORE_OPEN_MEMORY) it ran one run into. */
+GBytes *ms_store_serialize (MsStore *store, GError **error);
+/* Copies run RUN_NAME of BUNDLE (from ms_store_serialize) into run RUN_ID of STORE in one
+ * transaction, replacing what the store held of that run; tasks, samples and generations are
+ * matched by name, so ids may differ. WITH_TRAINING FALSE keeps the store's training record and
+ * curves (the worker found the model trained). Refuses a bundle of another schema version, or
+ * one whose samples the store does not hold, naming SENDER ("rank 2 on node7"). Needs no
+ * transaction open. */
+gboolean ms_store_import_run (MsStore *store, gint64 run_id, const char *run_name,
+                              GBytes *bundle, gboolean with_training, const char *sender,
+                              GError **error);
 
 G_END_DECLS

@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS runs (
   hyper_json TEXT NOT NULL DEFAULT '{}',  -- lr, epochs, B, T, mixer, loss mask, ...
   data_json TEXT NOT NULL DEFAULT '{}',   -- per task: file hashes, examples/tokens seen, skipped
   device TEXT,
+  host TEXT,                        -- the machine that ran it (version 3)
   train_seconds REAL,
   probe_seconds REAL,
   train_tokens INTEGER,

@@ -71,7 +71,7 @@ test_new_store (void)
   make_store (path);
   g_autofree char *version = raw_value (path, "SELECT value FROM meta WHERE key = "
                                         "'schema_version'");
-  g_assert_cmpstr (version, ==, "2");
+  g_assert_cmpstr (version, ==, "3");
   g_autofree char *mode = raw_value (path, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
   g_autofree char *view = raw_value (path, "SELECT count(*) FROM sqlite_schema WHERE "
@@ -112,7 +112,7 @@ test_newer_version (void)
   g_assert_null (ms_store_open (path, &error));
   g_assert_error (error, MS_ERROR, MS_ERROR_MISMATCH);
   assert_error_names (error, path, "schema version 99, newer than this memscope reads "
-                      "(version 2)");
+                      "(version 3)");
   g_clear_error (&error);
   g_assert_null (ms_store_open_full (path, MS_STORE_OPEN_READ_ONLY, &error));
   g_assert_error (error, MS_ERROR, MS_ERROR_MISMATCH);
@@ -229,7 +229,8 @@ test_migration (void)
                                    "'schema_version'");
   g_assert_cmpstr (v3, ==, "3");
 
-  /* Back to the built-in table: that store is now too new. */
+  /* Back to the built-in table: a store one version past it is too new. */
+  raw_exec (path, "UPDATE meta SET value = '4' WHERE key = 'schema_version'");
   ms_store_set_migrations_for_testing (NULL, 0, 0);
   g_assert_null (ms_store_open (path, &error));
   g_assert_error (error, MS_ERROR, MS_ERROR_MISMATCH);
@@ -398,14 +399,15 @@ test_locations (void)
   g_chmod (inside, 0644);
 }
 
-/* The real step from version 1: a store made before the analysis tables gets them, once. */
+/* The real steps from version 1: a store made before the analysis tables gets them, then the
+ * runs' host column, each once. */
 static void
 test_migration_1_to_2 (void)
 {
   g_autofree char *path = tmp_path ("v1.sqlite");
   make_store (path);
   raw_exec (path, "DROP TABLE mia; DROP TABLE attention; DROP TABLE attention_maps; "
-                  "DROP TABLE sparse; DROP TABLE canaries; "
+                  "DROP TABLE sparse; DROP TABLE canaries; ALTER TABLE runs DROP COLUMN host; "
                   "UPDATE meta SET value = '1' WHERE key = 'schema_version'");
   g_autoptr (GError) error = NULL;
   MsStore *store = ms_store_open (path, &error);
@@ -413,7 +415,10 @@ test_migration_1_to_2 (void)
   ms_store_close (store);
   g_autofree char *version = raw_value (path, "SELECT value FROM meta WHERE key = "
                                         "'schema_version'");
-  g_assert_cmpstr (version, ==, "2");
+  g_assert_cmpstr (version, ==, "3");
+  g_autofree char *host = raw_value (path, "SELECT count(*) FROM pragma_table_info('runs') "
+                                     "WHERE name = 'host'");
+  g_assert_cmpstr (host, ==, "1");
   g_autofree char *tables = raw_value (path, "SELECT count(*) FROM sqlite_schema WHERE type = "
                                        "'table' AND name IN ('mia', 'attention', "
                                        "'attention_maps', 'sparse', 'canaries')");
