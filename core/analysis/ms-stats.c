@@ -2,6 +2,7 @@
  * percentile bootstrap, means, correlations, ROC, canary exposure and length matching (see
  * ms-stats.h for the definitions; distributions are in ms-stats-dist.c). */
 #include "analysis/ms-stats.h"
+#include "analysis/ms-stats-private.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -47,8 +48,8 @@ ms_rng_below (MsRng *rng, guint64 n)
 
 /* ---- Helpers ------------------------------------------------------------------------------- */
 
-static gboolean
-check_level (double level, GError **error)
+gboolean
+ms_stats_check_level (double level, GError **error)
 {
   if (level > 0 && level < 1)
     return TRUE;
@@ -57,8 +58,8 @@ check_level (double level, GError **error)
   return FALSE;
 }
 
-static gboolean
-check_finite (const char *what, const double *x, gsize n, GError **error)
+gboolean
+ms_stats_check_finite (const char *what, const double *x, gsize n, GError **error)
 {
   for (gsize i = 0; i < n; i++)
     if (!isfinite (x[i]))
@@ -89,10 +90,9 @@ ms_stats_quantile_sorted (const double *sorted, gsize n, double q)
   return sorted[lo] + (h - (double) lo) * (sorted[lo + 1] - sorted[lo]);
 }
 
-/* Sorts the K finite replicates of B and turns them into the percentile interval. */
-static gboolean
-percentile_interval (double *reps, gsize k, gsize b, double level, MsInterval *out,
-                     GError **error)
+gboolean
+ms_stats_percentile_interval (double *reps, gsize k, gsize b, double level, MsInterval *out,
+                              GError **error)
 {
   if (k * 2 < b)
     {
@@ -122,7 +122,7 @@ check_counts (guint64 x, guint64 n, GError **error)
 gboolean
 ms_stats_wilson (guint64 successes, guint64 n, double level, MsInterval *out, GError **error)
 {
-  if (!check_counts (successes, n, error) || !check_level (level, error))
+  if (!check_counts (successes, n, error) || !ms_stats_check_level (level, error))
     return FALSE;
   double z = ms_stats_normal_quantile ((1 + level) / 2), z2 = z * z, nn = (double) n;
   double p = (double) successes / nn;
@@ -172,7 +172,7 @@ ms_stats_bootstrap (gsize n, MsStatFunc stat, gpointer user_data,
       ms_bootstrap_params_init (&defaults);
       params = &defaults;
     }
-  if (!check_level (params->level, error))
+  if (!ms_stats_check_level (params->level, error))
     return FALSE;
   if (n == 0 || params->n_resamples == 0)
     {
@@ -204,7 +204,7 @@ ms_stats_bootstrap (gsize n, MsStatFunc stat, gpointer user_data,
       if (isfinite (v))
         reps[k++] = v;
     }
-  return percentile_interval (reps, k, params->n_resamples, params->level, out, error);
+  return ms_stats_percentile_interval (reps, k, params->n_resamples, params->level, out, error);
 }
 
 static double
@@ -227,7 +227,7 @@ ms_stats_mean (const double *x, gsize n, MsCiMethod method, const MsBootstrapPar
       ms_bootstrap_params_init (&defaults);
       params = &defaults;
     }
-  if (!check_finite ("x", x, n, error) || !check_level (params->level, error))
+  if (!ms_stats_check_finite ("x", x, n, error) || !ms_stats_check_level (params->level, error))
     return FALSE;
   if (method == MS_CI_BOOTSTRAP)
     return ms_stats_bootstrap (n, mean_stat, (gpointer) x, params, out, error);
@@ -337,7 +337,7 @@ correlation (const double *x, const double *y, gsize n, gboolean spearman,
                    "correlation of %zu pairs: expected at least 3", n);
       return FALSE;
     }
-  if (!check_finite ("x", x, n, error) || !check_finite ("y", y, n, error))
+  if (!ms_stats_check_finite ("x", x, n, error) || !ms_stats_check_finite ("y", y, n, error))
     return FALSE;
   g_autofree double *scratch = g_new (double, 4 * n);
   g_autofree gsize *ident = g_new (gsize, n);
@@ -374,27 +374,51 @@ ms_stats_spearman (const double *x, const double *y, gsize n, const MsBootstrapP
 
 /* ---- ROC ----------------------------------------------------------------------------------- */
 
-MsRoc *
-ms_stats_roc (const double *scores, const gboolean *positive, gsize n, GError **error)
+/* The positives of SCORES into *N_POS; fails on a NaN score or a missing class. */
+static gboolean
+roc_check (const double *scores, const gboolean *positive, gsize n, gsize *n_pos,
+           GError **error)
 {
-  gsize n_pos = 0;
+  *n_pos = 0;
   for (gsize i = 0; i < n; i++)
     {
       if (isnan (scores[i]))
         {
           g_set_error (error, MS_ERROR, MS_ERROR_INVALID,
                        "ROC: score[%zu] is NaN: expected a number", i);
-          return NULL;
+          return FALSE;
         }
-      n_pos += positive[i] != FALSE;
+      *n_pos += positive[i] != FALSE;
     }
-  if (n_pos == 0 || n_pos == n)
+  if (*n_pos == 0 || *n_pos == n)
     {
       g_set_error (error, MS_ERROR, MS_ERROR_INVALID,
-                   "ROC of %zu positives and %zu negatives: expected both classes", n_pos,
-                   n - n_pos);
-      return NULL;
+                   "ROC of %zu positives and %zu negatives: expected both classes", *n_pos,
+                   n - *n_pos);
+      return FALSE;
     }
+  return TRUE;
+}
+
+/* Mann-Whitney AUC from the ascending average RANKS of the scores: (R+ - n+ (n+ + 1) / 2) /
+ * (n+ n-), with R+ the positives' rank sum. */
+static double
+auc_of_ranks (const double *ranks, const gboolean *positive, gsize n, gsize n_pos)
+{
+  double rank_sum = 0;
+  for (gsize i = 0; i < n; i++)
+    if (positive[i])
+      rank_sum += ranks[i];
+  double np = (double) n_pos, nn = (double) (n - n_pos);
+  return (rank_sum - np * (np + 1) / 2) / (np * nn);
+}
+
+MsRoc *
+ms_stats_roc (const double *scores, const gboolean *positive, gsize n, GError **error)
+{
+  gsize n_pos;
+  if (!roc_check (scores, positive, n, &n_pos, error))
+    return NULL;
 
   MsRoc *roc = g_new0 (MsRoc, 1);
   roc->n_pos = n_pos;
@@ -413,12 +437,8 @@ ms_stats_roc (const double *scores, const gboolean *positive, gsize n, GError **
   for (gsize i = 0; i < n; i++)
     order[i] = i;
   g_qsort_with_data (order, n, sizeof (gsize), index_by_value, (gpointer) scores);
-  double rank_sum = 0;
-  for (gsize i = 0; i < n; i++)
-    if (positive[i])
-      rank_sum += ranks[i];
+  roc->auc = auc_of_ranks (ranks, positive, n, n_pos);
   double np = (double) roc->n_pos, nn = (double) roc->n_neg;
-  roc->auc = (rank_sum - np * (np + 1) / 2) / (np * nn);
 
   gsize tp = 0, fp = 0;
   for (gsize i = n; i > 0;)
@@ -469,6 +489,63 @@ ms_roc_tpr_at_fpr (const MsRoc *roc, double f)
   return roc->tpr[k] + w * (roc->tpr[k + 1] - roc->tpr[k]);
 }
 
+gboolean
+ms_stats_auc_bootstrap (const double *scores, const gboolean *positive, gsize n,
+                        const MsBootstrapParams *params, MsInterval *out, GError **error)
+{
+  MsBootstrapParams defaults;
+  if (params == NULL)
+    {
+      ms_bootstrap_params_init (&defaults);
+      params = &defaults;
+    }
+  gsize n_pos;
+  if (!ms_stats_check_level (params->level, error)
+      || !roc_check (scores, positive, n, &n_pos, error))
+    return FALSE;
+  if (params->n_resamples == 0)
+    {
+      g_set_error (error, MS_ERROR, MS_ERROR_INVALID,
+                   "AUC bootstrap with no resample: expected at least one");
+      return FALSE;
+    }
+  gsize n_neg = n - n_pos;
+  g_autofree double *ranks = g_new (double, n);
+  ms_stats_rank (scores, n, ranks);
+  out->estimate = auc_of_ranks (ranks, positive, n, n_pos);
+
+  /* A resample holds its positives first: the labels are the same in every one. */
+  g_autofree gsize *pi = g_new (gsize, n_pos), *ni = g_new (gsize, n_neg);
+  g_autofree gboolean *rp = g_new (gboolean, n);
+  g_autofree double *rs = g_new (double, n);
+  for (gsize i = 0, kp = 0, kn = 0; i < n; i++)
+    {
+      if (positive[i])
+        pi[kp++] = i;
+      else
+        ni[kn++] = i;
+      rp[i] = i < n_pos;
+    }
+  guint nb = params->n_resamples;
+  g_autofree double *aucs = g_new (double, nb);
+  MsRng rng;
+  ms_rng_init (&rng, params->seed);
+  for (guint b = 0; b < nb; b++)
+    {
+      for (gsize i = 0; i < n_pos; i++)
+        rs[i] = scores[pi[ms_rng_below (&rng, n_pos)]];
+      for (gsize i = 0; i < n_neg; i++)
+        rs[n_pos + i] = scores[ni[ms_rng_below (&rng, n_neg)]];
+      ms_stats_rank (rs, n, ranks);
+      aucs[b] = auc_of_ranks (ranks, rp, n, n_pos);
+    }
+  qsort (aucs, nb, sizeof (double), double_cmp);
+  double h = (double) (nb - 1);
+  out->lower = aucs[(gsize) floor ((1 - params->level) / 2 * h)];
+  out->upper = aucs[(gsize) ceil ((1 + params->level) / 2 * h)];
+  return TRUE;
+}
+
 /* ---- Exposure ------------------------------------------------------------------------------ */
 
 double
@@ -500,7 +577,7 @@ ms_stats_exposure_sampled (double canary, const double *sample, gsize n, double 
                    n, space_size, canary);
       return FALSE;
     }
-  if (!check_finite ("sample", sample, n, error))
+  if (!ms_stats_check_finite ("sample", sample, n, error))
     return FALSE;
   double m = 0, ss = 0;
   for (gsize i = 0; i < n; i++)
@@ -554,8 +631,8 @@ static Item *
 make_items (const char *group, const double *len, const double *score, gsize n,
             const MsMatchParams *p, GError **error)
 {
-  if (!check_finite (group[0] == 'A' ? "len_a" : "len_b", len, n, error)
-      || !check_finite (group[0] == 'A' ? "score_a" : "score_b", score, n, error))
+  if (!ms_stats_check_finite (group[0] == 'A' ? "len_a" : "len_b", len, n, error)
+      || !ms_stats_check_finite (group[0] == 'A' ? "score_a" : "score_b", score, n, error))
     return NULL;
   Item *items = g_new (Item, n + 1);
   for (gsize i = 0; i < n; i++)
@@ -612,7 +689,7 @@ ms_stats_length_matched (const double *len_a, const double *score_a, gsize n_a,
                    "finite origin", params->bin_width, params->bin_origin);
       return FALSE;
     }
-  if (!check_level (params->boot.level, error))
+  if (!ms_stats_check_level (params->boot.level, error))
     return FALSE;
   g_autofree Item *a = make_items ("A", len_a, score_a, n_a, params, error);
   if (a == NULL)
@@ -666,5 +743,5 @@ ms_stats_length_matched (const double *len_a, const double *score_a, gsize n_a,
       matched_rates (a, b, cv, cells->len, out->n_a, &rng, &ra, &rb);
       reps[r] = ra - rb;
     }
-  return percentile_interval (reps, n_boot, n_boot, params->boot.level, &out->diff, error);
+  return ms_stats_percentile_interval (reps, n_boot, n_boot, params->boot.level, &out->diff, error);
 }

@@ -1,6 +1,7 @@
 /* Statistics for memorization reports: proportions with Wilson and Newcombe intervals, seeded
- * percentile bootstrap, means, Pearson/Spearman correlations, ROC/AUC and TPR at low FPR, canary
- * exposure, and a length-matched comparison of two groups. Pure host code, deterministic. */
+ * percentile bootstrap, means and differences of means, Pearson/Spearman correlations, ROC/AUC
+ * with its bootstrap and TPR at low FPR, canary exposure, and a length-matched comparison of two
+ * groups. Pure host code, deterministic: every interval of the report and the app is here. */
 #pragma once
 
 #include <glib.h>
@@ -85,6 +86,37 @@ typedef enum {
 gboolean ms_stats_mean (const double *x, gsize n, MsCiMethod method,
                         const MsBootstrapParams *params, MsInterval *out, GError **error);
 
+/* ---- Differences of two independent samples ---------------------------------------------
+ * mean (X) - mean (Y) where X and Y come from different samples (a run and its held-out
+ * control, two runs): nothing pairs X[i] with Y[i], and NX need not equal NY. All fail with
+ * MS_ERROR_INVALID on a value that is not finite or a bad level. */
+
+/* The plain mean of N >= 1 values, summed in order; the successes among 0/1 flags, a value
+ * > 0.5 counting as one: the two conventions every rate and mean of the report rests on. */
+double ms_stats_mean_of (const double *x, gsize n);
+guint64 ms_stats_count_flagged (const double *x, gsize n);
+
+/* Welch's t interval: d +- t_{(1+level)/2, df} sqrt (sx^2 / nx + sy^2 / ny), sample variances,
+ * with the Welch-Satterthwaite df = (qx + qy)^2 / (qx^2 / (nx - 1) + qy^2 / (ny - 1)),
+ * q = s^2 / n. Needs NX, NY >= 2; when both variances are 0 the interval is [d, d]. */
+gboolean ms_stats_welch_diff (const double *x, gsize nx, const double *y, gsize ny,
+                              double level, MsInterval *out, GError **error);
+/* Percentile bootstrap (rule of ms_stats_bootstrap) that resamples X and Y each on its own.
+ * Resample b draws NX indices into X and then NY into Y from one stream seeded with SEED; an
+ * index below n is the high 64 bits of ms_rng_next () * n (Lemire 2019: no division, a bias of
+ * at most n / 2^64), a few times faster than ms_rng_below, which matters in the study table.
+ * Needs NX, NY >= 1; 0 resamples counts as 1. PARAMS NULL: the defaults. */
+gboolean ms_stats_bootstrap_mean_diff (const double *x, gsize nx, const double *y, gsize ny,
+                                       const MsBootstrapParams *params, MsInterval *out,
+                                       GError **error);
+/* The one interval memscope gives a difference of two independent samples, in the report's
+ * tables and the app's compare view alike. IS_RATE: X and Y are 0/1 flags (a value > 0.5
+ * counts as a success) and the interval is Newcombe's on the counts (ms_stats_newcombe_diff);
+ * otherwise ms_stats_bootstrap_mean_diff. PARAMS gives the level of both; NULL: the defaults. */
+gboolean ms_stats_diff_independent (gboolean is_rate, const double *x, gsize nx,
+                                    const double *y, gsize ny, const MsBootstrapParams *params,
+                                    MsInterval *out, GError **error);
+
 /* ---- Correlations ------------------------------------------------------------------------- */
 
 typedef struct {
@@ -123,6 +155,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsRoc, ms_roc_free)
  * between neighbouring thresholds, the expected TPR of a randomized threshold); where several
  * points share FPR = F, the highest TPR. F <= 0 gives the TPR reached with no false positive. */
 double ms_roc_tpr_at_fpr (const MsRoc *roc, double fpr);
+/* The AUC of ms_stats_roc in out->estimate with a stratified percentile bootstrap interval:
+ * each resample draws the n+ positives and then the n- negatives with replacement from their own
+ * class (ms_rng_below, in that order), so both classes keep their sizes. The bounds are the outer
+ * order statistics of the B sorted resampled AUCs, sorted[floor (q (B - 1))] at
+ * q = (1 - level) / 2 and sorted[ceil (q (B - 1))] at q = (1 + level) / 2 (numpy's "lower" and
+ * "higher" quantiles): never narrower than the linear rule. Fails as ms_stats_roc does, or
+ * with no resample. PARAMS NULL: the defaults (the report's MIA table uses 300 resamples and
+ * seed 12345). */
+gboolean ms_stats_auc_bootstrap (const double *scores, const gboolean *positive, gsize n,
+                                 const MsBootstrapParams *params, MsInterval *out,
+                                 GError **error);
 
 /* ---- Canary exposure (Carlini et al. 2019, "The Secret Sharer") ----------------------------- */
 

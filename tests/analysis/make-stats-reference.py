@@ -1,8 +1,11 @@
 #!/usr/bin/python3
-"""Makes stats-reference.json for test-stats.c from scipy and statsmodels (Debian's
-python3-scipy 1.10 and python3-statsmodels 0.13; t quantiles from mpmath), plus a few counting-based references written
-here (TPR at FPR, coarsened exact matching, sampled exposure).
-Run: /usr/bin/python3 tests/analysis/make-stats-reference.py > tests/analysis/stats-reference.json"""
+"""Makes stats-reference.json for test-stats.c from scipy, statsmodels and scikit-learn (Debian's
+python3-scipy 1.10, python3-statsmodels 0.13 and python3-sklearn 1.2; t quantiles from mpmath),
+plus a few counting-based references written here (TPR at FPR, coarsened exact matching, sampled
+exposure) and the exact resamples of the seeded bootstraps, drawn here with the same splitmix64
+stream and index rules as core/analysis (SplitMix64 below).
+Run: OMP_NUM_THREADS=2 /usr/bin/python3 tests/analysis/make-stats-reference.py \
+       > tests/analysis/stats-reference.json"""
 import json
 import math
 import sys
@@ -12,7 +15,97 @@ import numpy as np
 import scipy
 import statsmodels
 from scipy import special, stats
+from sklearn.metrics import roc_auc_score
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
+from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
+
+MASK64 = (1 << 64) - 1
+DEFAULT_SEED = 0x6d656d73636f7065  # ms_bootstrap_params_init: "memscope"
+
+
+class SplitMix64:
+    """ms_rng_* of core/analysis/ms-stats.c, written again from Steele, Lea & Flood (2014)."""
+
+    def __init__(self, seed):
+        self.state = seed & MASK64
+
+    def next(self):
+        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK64
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+        return z ^ (z >> 31)
+
+    def below(self, n):
+        """ms_rng_below: rejection of the top partial block, then the remainder."""
+        limit = MASK64 - MASK64 % n
+        while True:
+            v = self.next()
+            if v < limit:
+                return v % n
+
+    def index(self, n):
+        """The two-sample bootstrap's draw: the high word of the 128-bit product (Lemire)."""
+        return (self.next() * n) >> 64
+
+
+assert SplitMix64(0).next() == 0xE220A8397B1DCDAF  # Vigna's reference splitmix64.c
+
+
+def welch(x, y, level):
+    """Welch's interval of mean(x) - mean(y): statsmodels' tconfint_diff, the df also from the
+    Welch-Satterthwaite formula and scipy's ttest_ind, the quantile from t_ppf_precise."""
+    x, y = np.asarray(x), np.asarray(y)
+    qx, qy = np.var(x, ddof=1) / len(x), np.var(y, ddof=1) / len(y)
+    d = float(np.mean(x) - np.mean(y))
+    se = math.sqrt(qx + qy)
+    if se == 0:
+        return {"x": list(x), "y": list(y), "level": level, "diff": d, "df": None,
+                "lower": d, "upper": d}
+    df = (qx + qy) ** 2 / (qx ** 2 / (len(x) - 1) + qy ** 2 / (len(y) - 1))
+    tt = stats.ttest_ind(x, y, equal_var=False)
+    assert abs(tt.statistic - d / se) < 1e-10 * abs(d / se)
+    lo, hi = CompareMeans(DescrStatsW(x), DescrStatsW(y)).tconfint_diff(
+        alpha=1 - level, usevar="unequal")
+    t = t_ppf_precise((1 + level) / 2, df)
+    assert abs(lo - (d - t * se)) < 1e-7 * t * se and abs(hi - (d + t * se)) < 1e-7 * t * se
+    # the p-value of scipy's test, from the same df, pins the df independently of statsmodels
+    assert abs(tt.pvalue - 2 * stats.t.sf(abs(d / se), df)) < 1e-10
+    return {"x": [float(v) for v in x], "y": [float(v) for v in y], "level": level, "diff": d,
+            "df": float(df), "lower": d - t * se, "upper": d + t * se}
+
+
+def boot_mean_diff_exact(x, y, n_resamples, level, seed):
+    """ms_stats_bootstrap_mean_diff's resamples: per resample len(x) indices into x and then
+    len(y) into y from one stream; numpy's linear quantiles of the sorted differences."""
+    rng = SplitMix64(seed)
+    nx, ny = len(x), len(y)
+    reps = []
+    for _ in range(n_resamples):
+        sx = math.fsum(x[rng.index(nx)] for _ in range(nx))
+        sy = math.fsum(y[rng.index(ny)] for _ in range(ny))
+        reps.append(sx / nx - sy / ny)
+    return (float(np.quantile(reps, (1 - level) / 2)),
+            float(np.quantile(reps, (1 + level) / 2)))
+
+
+def auc_boot_exact(scores, labels, n_resamples, level, seed):
+    """ms_stats_auc_bootstrap's resamples: the positives (ms_rng_below into the positives, in
+    data order) then the negatives; each AUC from scikit-learn; the outer order statistics."""
+    rng = SplitMix64(seed)
+    pos = [s for s, l in zip(scores, labels) if l]
+    neg = [s for s, l in zip(scores, labels) if not l]
+    lab = [1] * len(pos) + [0] * len(neg)
+    aucs = []
+    for _ in range(n_resamples):
+        rs = [pos[rng.below(len(pos))] for _ in pos] + [neg[rng.below(len(neg))] for _ in neg]
+        aucs.append(roc_auc_score(lab, rs))
+    aucs.sort()
+    h = n_resamples - 1
+    lo, hi = aucs[math.floor((1 - level) / 2 * h)], aucs[math.ceil((1 + level) / 2 * h)]
+    assert lo == np.quantile(aucs, (1 - level) / 2, method="lower")
+    assert hi == np.quantile(aucs, (1 + level) / 2, method="higher")
+    return float(lo), float(hi)
 
 
 def wilson_formula(x, n, level):
@@ -210,6 +303,75 @@ def main():
         "sample": sample, "canary": canary, "space": space, "fraction": frac,
         "empirical": math.log2(space) - math.log2(1 + frac * (space - 1)),
         "normal": math.log2(space) - math.log2(1 + pn * (space - 1))}
+
+    # Added after the others with a stream of their own, which leaves the data above as it was.
+    drng = np.random.default_rng(2718)
+
+    # Differences of two independent samples. Welch: unequal sizes and variances, where the
+    # Welch-Satterthwaite df (about 4) is far from the pooled one (63); one side constant (df
+    # = n_y - 1); small samples; another level; both constant.
+    out["welch"] = [
+        welch(drng.normal(1.0, 4.0, 5), drng.normal(0.2, 0.5, 60), 0.95),
+        welch(drng.normal(0.0, 1.0, 12), drng.normal(0.3, 1.2, 12), 0.95),
+        welch([0.4, 0.4, 0.4, 0.4], list(drng.uniform(size=9)), 0.95),
+        welch([1.0, 2.5], [0.0, 3.0, 1.0], 0.9),
+        welch([2.0, 2.0], [1.0, 1.0, 1.0], 0.95),
+    ]
+
+    # The two-sample bootstrap of mean(x) - mean(y): the exact resamples (defaults: 2000,
+    # 0.95, the "memscope" seed), and scipy's percentile bootstrap (its own stream, 20000
+    # resamples, both samples resampled independently) to agree within Monte Carlo error.
+    # The second set pairs y[i] with x[i] (y = x + small noise): a paired resampling would give an
+    # interval some 30 times narrower.
+    xb = drng.normal(0.6, 0.2, 40)
+    yb = drng.exponential(0.3, 25)
+    xp = drng.normal(0.0, 1.0, 30)
+    yp = xp + drng.normal(0.0, 0.05, 30)
+    out["boot_mean_diff"] = []
+    for x, y, n_res, level, seed in [(xb, yb, 2000, 0.95, DEFAULT_SEED),
+                                     (xp, yp, 2000, 0.95, DEFAULT_SEED),
+                                     (xb[:3], yb[:1], 500, 0.9, 7)]:
+        x = [float(v) for v in x]
+        y = [float(v) for v in y]
+        lo, hi = boot_mean_diff_exact(x, y, n_res, level, seed)
+        entry = {"x": x, "y": y, "n_resamples": n_res, "level": level, "seed": "%d" % seed,
+                 "diff": float(np.mean(x) - np.mean(y)), "lower": lo, "upper": hi}
+        if len(y) > 1:
+            sb = stats.bootstrap((x, y), lambda a, b, axis: a.mean(axis) - b.mean(axis),
+                                 paired=False, vectorized=True, method="percentile",
+                                 n_resamples=20000, confidence_level=level, random_state=3)
+            entry["scipy"] = [float(sb.confidence_interval.low),
+                              float(sb.confidence_interval.high)]
+            entry["scipy_se"] = float(sb.standard_error)
+        out["boot_mean_diff"].append(entry)
+    # The choice the report and the app share: 0/1 flags go to Newcombe (statsmodels).
+    fa = [float(v) for v in drng.uniform(size=80) < 0.3]
+    fb = [float(v) for v in drng.uniform(size=50) < 0.1]
+    lo, hi = confint_proportions_2indep(sum(fa), len(fa), sum(fb), len(fb), method="newcomb",
+                                        compare="diff", alpha=0.05)
+    out["diff_rates"] = {"x": fa, "y": fb, "lower": float(lo), "upper": float(hi)}
+
+    # The AUC with its stratified bootstrap: scikit-learn's AUC, the exact resamples of the MIA
+    # table's settings (300, seed 12345), and scipy's percentile bootstrap resampling the two
+    # classes independently (10000 resamples) against ours with 4000.
+    out["auc_boot"] = []
+    for scores, labels in roc_sets[:2]:
+        scores = [float(v) for v in scores]
+        labels = [int(v) for v in labels]
+        lo, hi = auc_boot_exact(scores, labels, 300, 0.95, 12345)
+        pos = np.array([v for v, l in zip(scores, labels) if l])
+        neg = np.array([v for v, l in zip(scores, labels) if not l])
+
+        def auc_stat(p, q):
+            return roc_auc_score([1] * len(p) + [0] * len(q), np.concatenate([p, q]))
+
+        sb = stats.bootstrap((pos, neg), auc_stat, paired=False, vectorized=False,
+                             method="percentile", n_resamples=10000, random_state=4)
+        out["auc_boot"].append({
+            "scores": scores, "labels": labels, "auc": float(roc_auc_score(labels, scores)),
+            "lower": lo, "upper": hi,
+            "scipy": [float(sb.confidence_interval.low), float(sb.confidence_interval.high)],
+            "scipy_se": float(sb.standard_error)})
 
     json.dump(out, sys.stdout, indent=0, allow_nan=False)
     sys.stdout.write("\n")

@@ -1,5 +1,6 @@
-/* The statistics library against scipy / statsmodels (tests/analysis/stats-reference.json, made
- * by make-stats-reference.py), published splitmix64 outputs, and hand-worked cases. */
+/* The statistics library against scipy / statsmodels / scikit-learn
+ * (tests/analysis/stats-reference.json, made by make-stats-reference.py, which also redraws the
+ * seeded bootstraps' exact resamples), published splitmix64 outputs, and hand-worked cases. */
 #include "ms-test.h"
 
 #include <json-glib/json-glib.h>
@@ -278,6 +279,136 @@ test_mean (void)
   g_assert_nonnull (strstr (error->message, "x[1]"));
 }
 
+/* ---- differences of two independent samples ------------------------------------------------ */
+
+static double
+get_num (JsonObject *o, const char *name)
+{
+  return json_object_get_double_member (o, name);
+}
+
+/* Members "x" and "y" of O: the samples of a difference. */
+static double *
+two_samples (JsonObject *o, gsize *nx, double **y, gsize *ny)
+{
+  *y = doubles (json_object_get_array_member (o, "y"), ny);
+  return doubles (json_object_get_array_member (o, "x"), nx);
+}
+
+static void
+test_welch (void)
+{
+  JsonArray *a = ref_array ("welch");
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      JsonObject *o = json_array_get_object_element (a, i);
+      gsize nx, ny;
+      g_autofree double *y = NULL;
+      g_autofree double *x = two_samples (o, &nx, &y, &ny);
+      MsInterval ci;
+      g_autoptr (GError) error = NULL;
+      g_assert_true (ms_stats_welch_diff (x, nx, y, ny, get_num (o, "level"), &ci, &error));
+      g_assert_no_error (error);
+      /* The first set has df 4.0 where the pooled df is 63: t 2.78 against 2.00, far outside
+       * these bounds; the third has one constant side, df = n_y - 1. */
+      assert_rel ("welch estimate", ci.estimate, get_num (o, "diff"), 1e-13, 1e-15);
+      assert_rel ("welch lower", ci.lower, get_num (o, "lower"), 1e-12, 1e-14);
+      assert_rel ("welch upper", ci.upper, get_num (o, "upper"), 1e-12, 1e-14);
+    }
+  g_autoptr (GError) error = NULL;
+  const double x[] = { 1, 2, 3 }, bad[] = { 1, NAN, 3 };
+  MsInterval ci;
+  g_assert_false (ms_stats_welch_diff (x, 3, x, 1, 0.95, &ci, &error));
+  g_assert_error (error, MS_ERROR, MS_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (ms_stats_welch_diff (x, 3, bad, 3, 0.95, &ci, &error));
+  g_assert_error (error, MS_ERROR, MS_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "y[1]"));
+  g_clear_error (&error);
+  g_assert_false (ms_stats_welch_diff (x, 3, x, 3, 1.0, &ci, &error));
+  g_assert_error (error, MS_ERROR, MS_ERROR_INVALID);
+}
+
+static void
+test_bootstrap_mean_diff (void)
+{
+  JsonArray *a = ref_array ("boot_mean_diff");
+  guint loose = 0;
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      JsonObject *o = json_array_get_object_element (a, i);
+      gsize nx, ny;
+      g_autofree double *y = NULL;
+      g_autofree double *x = two_samples (o, &nx, &y, &ny);
+      MsBootstrapParams bp = {
+        .n_resamples = (guint) json_object_get_int_member (o, "n_resamples"),
+        .level = get_num (o, "level"),
+        .seed = g_ascii_strtoull (json_object_get_string_member (o, "seed"), NULL, 10),
+      };
+      MsInterval ci, same;
+      g_autoptr (GError) error = NULL;
+      g_assert_true (ms_stats_bootstrap_mean_diff (x, nx, y, ny, &bp, &ci, &error));
+      g_assert_no_error (error);
+      /* The exact resamples, redrawn in Python: any other stream, index rule, order of the two
+       * samples or quantile rule fails here. The sums differ only in rounding (fsum there). */
+      double scale = fabs (get_num (o, "upper") - get_num (o, "lower"));
+      assert_rel ("mean diff estimate", ci.estimate, get_num (o, "diff"), 1e-13, 1e-15);
+      assert_rel ("mean diff lower", ci.lower, get_num (o, "lower"), 0, 1e-12 * scale);
+      assert_rel ("mean diff upper", ci.upper, get_num (o, "upper"), 0, 1e-12 * scale);
+      /* The shared choice for means is this very bootstrap. */
+      g_assert_true (ms_stats_diff_independent (FALSE, x, nx, y, ny, &bp, &same, NULL));
+      g_assert_cmpfloat (same.lower, ==, ci.lower);
+      g_assert_cmpfloat (same.upper, ==, ci.upper);
+      if (json_object_has_member (o, "scipy"))
+        {
+          /* scipy's own stream (20000 resamples) against our 2000: the 2.5% quantile of B
+           * resamples has a Monte Carlo SD of about sqrt (.025 .975 / B) / phi (1.96) = 0.06
+           * bootstrap SEs at B = 2000; 0.25 SE is four of those. The second set is paired by
+           * construction (y = x + noise): resampling pairs would give an interval 30 times
+           * narrower and fail by far. */
+          JsonArray *sc = json_object_get_array_member (o, "scipy");
+          double tol = 0.25 * get_num (o, "scipy_se");
+          assert_rel ("mean diff vs scipy lower", ci.lower, num (sc, 0), 0, tol);
+          assert_rel ("mean diff vs scipy upper", ci.upper, num (sc, 1), 0, tol);
+          loose++;
+        }
+    }
+  g_assert_cmpuint (loose, ==, 2);
+
+  /* Rates go to Newcombe on the counts of flags > 0.5 (statsmodels' reference). */
+  JsonObject *o = json_object_get_object_member (reference (), "diff_rates");
+  gsize nx, ny;
+  g_autofree double *fy = NULL;
+  g_autofree double *fx = two_samples (o, &nx, &fy, &ny);
+  MsInterval ci, nc;
+  g_assert_true (ms_stats_diff_independent (TRUE, fx, nx, fy, ny, NULL, &ci, NULL));
+  assert_rel ("rates lower", ci.lower, get_num (o, "lower"), 1e-12, 1e-15);
+  assert_rel ("rates upper", ci.upper, get_num (o, "upper"), 1e-12, 1e-15);
+  guint64 kx = 0, ky = 0;
+  for (gsize i = 0; i < nx; i++)
+    kx += fx[i] > 0.5;
+  for (gsize i = 0; i < ny; i++)
+    ky += fy[i] > 0.5;
+  g_assert_true (ms_stats_newcombe_diff (kx, nx, ky, ny, MS_STATS_LEVEL, &nc, NULL));
+  g_assert_cmpfloat (ci.lower, ==, nc.lower);
+  g_assert_cmpfloat (ci.upper, ==, nc.upper);
+  /* ... and not to the bootstrap, whose interval of the same flags differs. */
+  g_assert_true (ms_stats_diff_independent (FALSE, fx, nx, fy, ny, NULL, &nc, NULL));
+  g_assert_cmpfloat (ci.lower, !=, nc.lower);
+
+  g_autoptr (GError) error = NULL;
+  const double x[] = { 1, 2, 3 }, inf[] = { 1, INFINITY };
+  g_assert_false (ms_stats_bootstrap_mean_diff (x, 3, x, 0, NULL, &ci, &error));
+  g_assert_error (error, MS_ERROR, MS_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (ms_stats_bootstrap_mean_diff (inf, 2, x, 3, NULL, &ci, &error));
+  g_assert_error (error, MS_ERROR, MS_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "x[1]"));
+  g_clear_error (&error);
+  g_assert_false (ms_stats_diff_independent (TRUE, x, 0, x, 3, NULL, &ci, &error));
+  g_assert_error (error, MS_ERROR, MS_ERROR_INVALID);
+}
+
 /* ---- correlations -------------------------------------------------------------------------- */
 
 static void
@@ -407,6 +538,20 @@ test_roc_hand (void)
   g_assert_error (error, MS_ERROR, MS_ERROR_INVALID);
 }
 
+/* The scores of a reference set, and its 0/1 labels as flags into *POS. */
+static double *
+roc_set (JsonObject *o, gsize *n, gboolean **pos)
+{
+  gsize nl;
+  double *s = doubles (json_object_get_array_member (o, "scores"), n);
+  g_autofree double *l = doubles (json_object_get_array_member (o, "labels"), &nl);
+  g_assert_cmpuint (nl, ==, *n);
+  *pos = g_new (gboolean, *n + 1);
+  for (gsize k = 0; k < *n; k++)
+    (*pos)[k] = l[k] != 0;
+  return s;
+}
+
 static void
 test_roc_reference (void)
 {
@@ -414,12 +559,9 @@ test_roc_reference (void)
   for (guint i = 0; i < json_array_get_length (a); i++)
     {
       JsonObject *o = json_array_get_object_element (a, i);
-      gsize n, nl;
-      g_autofree double *s = doubles (json_object_get_array_member (o, "scores"), &n);
-      g_autofree double *l = doubles (json_object_get_array_member (o, "labels"), &nl);
-      g_autofree gboolean *pos = g_new (gboolean, n);
-      for (gsize k = 0; k < n; k++)
-        pos[k] = l[k] != 0;
+      gsize n;
+      g_autofree gboolean *pos = NULL;
+      g_autofree double *s = roc_set (o, &n, &pos);
       g_autoptr (MsRoc) roc = ms_stats_roc (s, pos, n, NULL);
       g_assert_nonnull (roc);
       assert_rel ("mann-whitney auc", roc->auc, json_object_get_double_member (o, "auc"), 1e-14, 0);
@@ -430,6 +572,52 @@ test_roc_reference (void)
           assert_rel ("tpr at fpr", ms_roc_tpr_at_fpr (roc, num (e, 0)), num (e, 1), 1e-12, 1e-14);
         }
     }
+}
+
+static void
+test_auc_bootstrap (void)
+{
+  JsonArray *a = ref_array ("auc_boot");
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      JsonObject *o = json_array_get_object_element (a, i);
+      gsize n;
+      g_autofree gboolean *pos = NULL;
+      g_autofree double *s = roc_set (o, &n, &pos);
+      /* The MIA table's settings: the exact resamples redrawn in Python, each AUC from
+       * scikit-learn, the outer order statistics (numpy "lower" and "higher"). */
+      const MsBootstrapParams mia = { .n_resamples = 300, .level = 0.95, .seed = 12345 };
+      MsInterval ci;
+      g_autoptr (GError) error = NULL;
+      g_assert_true (ms_stats_auc_bootstrap (s, pos, n, &mia, &ci, &error));
+      g_assert_no_error (error);
+      assert_rel ("sklearn auc", ci.estimate, get_num (o, "auc"), 1e-14, 0);
+      assert_rel ("auc lower", ci.lower, get_num (o, "lower"), 1e-13, 0);
+      assert_rel ("auc upper", ci.upper, get_num (o, "upper"), 1e-13, 0);
+      /* scipy's percentile bootstrap resampling the two classes independently (10000) against
+       * ours with 4000 (its own stream): within 0.25 bootstrap SE, four Monte Carlo SDs. The
+       * first set has 10 scores and AUC steps of 1/25, more than that: checked exactly only. */
+      if (n < 100)
+        continue;
+      MsBootstrapParams bp;
+      ms_bootstrap_params_init (&bp);
+      bp.n_resamples = 4000;
+      g_assert_true (ms_stats_auc_bootstrap (s, pos, n, &bp, &ci, NULL));
+      JsonArray *sc = json_object_get_array_member (o, "scipy");
+      double tol = 0.25 * get_num (o, "scipy_se");
+      assert_rel ("auc vs scipy lower", ci.lower, num (sc, 0), 0, tol);
+      assert_rel ("auc vs scipy upper", ci.upper, num (sc, 1), 0, tol);
+    }
+  g_autoptr (GError) error = NULL;
+  const double s[] = { 1, 2, 3 };
+  const gboolean all[] = { TRUE, TRUE, TRUE }, pos[] = { TRUE, FALSE, TRUE };
+  MsInterval ci;
+  g_assert_false (ms_stats_auc_bootstrap (s, all, 3, NULL, &ci, &error));
+  g_assert_error (error, MS_ERROR, MS_ERROR_INVALID);
+  g_clear_error (&error);
+  const MsBootstrapParams none = { .n_resamples = 0, .level = 0.95, .seed = 1 };
+  g_assert_false (ms_stats_auc_bootstrap (s, pos, 3, &none, &ci, &error));
+  g_assert_error (error, MS_ERROR, MS_ERROR_INVALID);
 }
 
 /* ---- exposure ------------------------------------------------------------------------------ */
@@ -562,9 +750,12 @@ main (int argc, char **argv)
   g_test_add_func ("/stats/proportions", test_proportions);
   g_test_add_func ("/stats/bootstrap", test_bootstrap);
   g_test_add_func ("/stats/mean", test_mean);
+  g_test_add_func ("/stats/welch", test_welch);
+  g_test_add_func ("/stats/bootstrap-mean-diff", test_bootstrap_mean_diff);
   g_test_add_func ("/stats/correlation", test_correlation);
   g_test_add_func ("/stats/roc", test_roc_hand);
   g_test_add_func ("/stats/roc-reference", test_roc_reference);
+  g_test_add_func ("/stats/auc-bootstrap", test_auc_bootstrap);
   g_test_add_func ("/stats/exposure", test_exposure);
   g_test_add_func ("/stats/length-matched", test_length_matched);
   int rc = ms_test_run ();
