@@ -1,5 +1,6 @@
-/* Tooltips of the chart widget: the names and values behind a hit item of a chart (a bar's
- * series and category, a point's coordinates, a heatmap cell, a box's summary). */
+/* The chart widget's words: tooltips, the names and values behind a hit item of a chart (a
+ * bar's series and category, a point's coordinates, a heatmap cell, a box's summary), and the
+ * description a screen reader gives of a bar chart. */
 #include "memscope-chart.h"
 
 #include <glib/gi18n.h>
@@ -144,4 +145,26 @@ memscope_chart_tooltip_text (MsPlotKind kind, gconstpointer chart, const MsPlotI
     default:
       return NULL;
     }
+}
+
+char *
+memscope_chart_describe (MsPlotKind kind, gconstpointer chart)
+{
+  if (kind != MS_PLOT_BARS || chart == NULL)
+    return NULL;
+  const MsBarChart *c = chart;
+  GString *s = g_string_new (NULL);
+  for (int i = 0; i < c->n_series; i++)
+    {
+      const MsBarSeries *se = &c->series[i];
+      g_string_append_printf (s, "%s: ", se->name ? se->name : "");
+      for (int k = 0; k < c->n_categories; k++)
+        {
+          char v[32];
+          fmt (se->values[k], c->format, v, sizeof v);
+          g_string_append_printf (s, "%s %s%s", c->categories ? c->categories[k] : "", v,
+                                  k + 1 < c->n_categories ? ", " : ". ");
+        }
+    }
+  return g_string_free (s, FALSE);
 }

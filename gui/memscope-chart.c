@@ -7,28 +7,12 @@
 
 struct _MemscopeChart {
   GtkWidget parent;
-  MsPlotKind kind;
-  gconstpointer chart;
-  gpointer owner;
-  GDestroyNotify free_owner;
-  char *title, *stem, *description;
+  MsFigure *fig;              /* what is shown, or NULL */
   MsPlotHits *hits;
   GtkWidget *menu;
 };
 
 G_DEFINE_FINAL_TYPE (MemscopeChart, memscope_chart, GTK_TYPE_WIDGET)
-
-static void
-release (MemscopeChart *self)
-{
-  if (self->owner != NULL && self->free_owner != NULL)
-    self->free_owner (self->owner);
-  self->owner = NULL;
-  self->free_owner = NULL;
-  self->chart = NULL;
-  g_clear_pointer (&self->title, g_free);
-  g_clear_pointer (&self->stem, g_free);
-}
 
 static MsPlotTheme
 screen_theme (void)
@@ -45,12 +29,12 @@ memscope_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   MemscopeChart *self = MEMSCOPE_CHART (widget);
   int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
-  if (self->chart == NULL || w < 8 || h < 8)
+  if (self->fig == NULL || w < 8 || h < 8)
     return;
   cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
   MsPlotTheme theme = screen_theme ();
   ms_plot_hits_attach (cr, self->hits);
-  ms_plot_draw (cr, w, h, self->kind, self->chart, &theme);
+  ms_plot_draw (cr, w, h, self->fig->kind, self->fig->chart, &theme);
   ms_plot_hits_attach (cr, NULL);
   cairo_destroy (cr);
 }
@@ -60,12 +44,12 @@ on_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip
                   gpointer user)
 {
   MemscopeChart *self = MEMSCOPE_CHART (widget);
-  if (self->chart == NULL || keyboard)
+  if (self->fig == NULL || keyboard)
     return FALSE;
   const MsPlotItem *item = ms_plot_hits_find (self->hits, x, y, 6);
   if (item == NULL)
     return FALSE;
-  g_autofree char *text = memscope_chart_tooltip_text (self->kind, self->chart, item);
+  g_autofree char *text = memscope_chart_tooltip_text (self->fig->kind, self->fig->chart, item);
   if (text == NULL)
     return FALSE;
   gtk_tooltip_set_text (tooltip, text);
@@ -79,7 +63,7 @@ static void
 on_secondary_click (GtkGestureClick *gesture, int n_press, double x, double y, gpointer user)
 {
   MemscopeChart *self = user;
-  if (self->chart == NULL)
+  if (self->fig == NULL)
     return;
   gtk_popover_set_pointing_to (GTK_POPOVER (self->menu),
                                &(GdkRectangle) { (int) x, (int) y, 1, 1 });
@@ -103,7 +87,7 @@ memscope_chart_dispose (GObject *object)
 {
   MemscopeChart *self = MEMSCOPE_CHART (object);
   g_clear_pointer (&self->menu, gtk_widget_unparent);
-  release (self);
+  g_clear_pointer (&self->fig, ms_figure_free);
   G_OBJECT_CLASS (memscope_chart_parent_class)->dispose (object);
 }
 
@@ -112,7 +96,6 @@ memscope_chart_finalize (GObject *object)
 {
   MemscopeChart *self = MEMSCOPE_CHART (object);
   ms_plot_hits_free (self->hits);
-  g_free (self->description);
   G_OBJECT_CLASS (memscope_chart_parent_class)->finalize (object);
 }
 
@@ -172,65 +155,38 @@ memscope_chart_new (void)
   return g_object_new (MEMSCOPE_TYPE_CHART, NULL);
 }
 
-static void
-update_accessible (MemscopeChart *self)
-{
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  self->title != NULL ? self->title : _("Empty chart"),
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                  self->description != NULL ? self->description : "", -1);
-}
-
-void
-memscope_chart_set (MemscopeChart *self, MsPlotKind kind, gconstpointer chart, gpointer owner,
-                    GDestroyNotify free_owner, const char *title, const char *stem)
-{
-  g_return_if_fail (MEMSCOPE_IS_CHART (self));
-  release (self);
-  self->kind = kind;
-  self->chart = chart;
-  self->owner = owner;
-  self->free_owner = free_owner;
-  self->title = g_strdup (title);
-  self->stem = g_strdup (stem != NULL ? stem : "chart");
-  update_accessible (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
 void
 memscope_chart_set_figure (MemscopeChart *self, MsFigure *fig)
 {
-  if (fig == NULL)
-    memscope_chart_set (self, MS_PLOT_BARS, NULL, NULL, NULL, NULL, NULL);
-  else
-    memscope_chart_set (self, fig->kind, fig->chart, fig, (GDestroyNotify) ms_figure_free,
-                        fig->title, fig->id);
-}
-
-void
-memscope_chart_set_description (MemscopeChart *self, const char *description)
-{
-  g_free (self->description);
-  self->description = g_strdup (description);
-  update_accessible (self);
+  g_return_if_fail (MEMSCOPE_IS_CHART (self));
+  g_clear_pointer (&self->fig, ms_figure_free);
+  self->fig = fig;
+  g_autofree char *description = fig != NULL ? memscope_chart_describe (fig->kind, fig->chart)
+                                             : NULL;
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  fig != NULL && fig->title != NULL ? fig->title
+                                  : _("Empty chart"),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  description != NULL ? description : "", -1);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 gboolean
 memscope_chart_has_chart (MemscopeChart *self)
 {
-  return self->chart != NULL;
+  return self->fig != NULL;
 }
 
 const char *
 memscope_chart_get_title (MemscopeChart *self)
 {
-  return self->title;
+  return self->fig != NULL ? self->fig->title : NULL;
 }
 
 gboolean
 memscope_chart_save (MemscopeChart *self, const char *path, GError **error)
 {
-  if (self->chart == NULL)
+  if (self->fig == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("The chart is empty"));
       return FALSE;
@@ -245,7 +201,8 @@ memscope_chart_save (MemscopeChart *self, const char *path, GError **error)
       w *= 2;
       h *= 2;
     }
-  return ms_plot_save (path, w, h, self->kind, self->chart, ms_plot_theme_light (), error);
+  return ms_plot_save (path, w, h, self->fig->kind, self->fig->chart, ms_plot_theme_light (),
+                       error);
 }
 
 static void
@@ -277,7 +234,7 @@ on_save_response (GtkNativeDialog *dialog, int response, gpointer user)
 void
 memscope_chart_export (MemscopeChart *self, const char *format)
 {
-  if (self->chart == NULL)
+  if (self->fig == NULL)
     return;
   gboolean svg = g_strcmp0 (format, "svg") == 0;
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
@@ -285,7 +242,8 @@ memscope_chart_export (MemscopeChart *self, const char *format)
       svg ? _("Save Chart as SVG") : _("Save Chart as PNG"),
       GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
       _("_Cancel"));
-  g_autofree char *name = g_strdup_printf ("%s.%s", self->stem, svg ? "svg" : "png");
+  const char *stem = self->fig->id != NULL ? self->fig->id : "chart";
+  g_autofree char *name = g_strdup_printf ("%s.%s", stem, svg ? "svg" : "png");
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
   GtkFileFilter *filter = gtk_file_filter_new ();
   gtk_file_filter_set_name (filter, svg ? _("SVG images") : _("PNG images"));

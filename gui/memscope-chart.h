@@ -5,8 +5,7 @@
 
 #include <gtk/gtk.h>
 
-#include "plot/ms-plot.h"
-#include "study/ms-figures.h"
+#include "plot/ms-figure.h"
 
 G_BEGIN_DECLS
 
@@ -15,16 +14,10 @@ G_DECLARE_FINAL_TYPE (MemscopeChart, memscope_chart, MEMSCOPE, CHART, GtkWidget)
 
 GtkWidget *memscope_chart_new (void);
 
-/* Shows CHART (an MsBarChart, MsPanelFigure, ... by KIND), which OWNER keeps alive: OWNER is
- * freed with FREE_OWNER when the chart is replaced or the widget goes. TITLE names the chart for
- * screen readers; STEM is the file name offered on export. CHART NULL: nothing to show. */
-void memscope_chart_set (MemscopeChart *self, MsPlotKind kind, gconstpointer chart,
-                         gpointer owner, GDestroyNotify free_owner, const char *title,
-                         const char *stem);
-/* The same for a figure of core/study/ms-figures.h (taken over; NULL clears). */
+/* Shows FIG (taken over: freed when it is replaced or the widget goes; NULL clears). Its title
+ * names the chart for screen readers, its id is the file name offered on export, and a bar
+ * chart's numbers become the accessible description. */
 void memscope_chart_set_figure (MemscopeChart *self, MsFigure *fig);
-/* A sentence for screen readers about what the chart shows (its numbers in words). */
-void memscope_chart_set_description (MemscopeChart *self, const char *description);
 gboolean memscope_chart_has_chart (MemscopeChart *self);
 const char *memscope_chart_get_title (MemscopeChart *self);
 
@@ -36,6 +29,9 @@ void memscope_chart_export (MemscopeChart *self, const char *format);
 
 /* The tooltip text of ITEM of a chart (memscope-chart-tooltip.c); NULL when there is none. */
 char *memscope_chart_tooltip_text (MsPlotKind kind, gconstpointer chart, const MsPlotItem *item);
+/* A sentence for screen readers on what a chart shows: each series' value per category of a
+ * bar chart; NULL for other kinds. */
+char *memscope_chart_describe (MsPlotKind kind, gconstpointer chart);
 
 /* The first chart with something to show inside WIDGET's tree, or NULL. */
 MemscopeChart *memscope_chart_find (GtkWidget *widget);

@@ -24,13 +24,13 @@ memscope_data_clear (MemscopeData *d)
   d->has_attention = d->has_sparse = d->has_membership = FALSE;
 }
 
-/* TRUE when SQL (a query of the study's rows of an analysis table) returns a row. Until the
- * analyses have run (or in a store older than their tables) the views say "not computed". */
+/* TRUE when the analysis TABLE holds a row of the study. Until the analyses have run (or in a
+ * store older than their tables, which is an error here) the views say "not computed". */
 static gboolean
-study_has_rows (MsStore *store, const char *sql)
+study_has_rows (MsStore *store, gint64 study_id, const char *table)
 {
-  g_autoptr (MsStoreTable) rows = ms_store_query (store, sql, NULL);
-  return rows != NULL && rows->n_rows > 0;
+  gboolean has;
+  return ms_store_study_has_rows (store, study_id, table, &has, NULL) && has;
 }
 
 gboolean
@@ -47,18 +47,9 @@ memscope_data_read_study (MemscopeData *d, GError **error)
   if (d->tasks == NULL)
     return FALSE;
   gint64 id = d->study->id;
-  g_autofree char *att = g_strdup_printf (
-      "SELECT 1 FROM attention a JOIN generations g ON g.id = a.generation_id "
-      "JOIN runs r ON r.id = g.run_id WHERE r.study_id = %" G_GINT64_FORMAT " LIMIT 1", id);
-  g_autofree char *sp = g_strdup_printf (
-      "SELECT 1 FROM sparse s JOIN runs r ON r.id = s.run_id "
-      "WHERE r.study_id = %" G_GINT64_FORMAT " LIMIT 1", id);
-  g_autofree char *mia = g_strdup_printf (
-      "SELECT 1 FROM mia m JOIN runs r ON r.id = m.run_id "
-      "WHERE r.study_id = %" G_GINT64_FORMAT " LIMIT 1", id);
-  d->has_attention = study_has_rows (d->store, att);
-  d->has_sparse = study_has_rows (d->store, sp);
-  d->has_membership = study_has_rows (d->store, mia);
+  d->has_attention = study_has_rows (d->store, id, "attention");
+  d->has_sparse = study_has_rows (d->store, id, "sparse");
+  d->has_membership = study_has_rows (d->store, id, "mia");
   return TRUE;
 }
 

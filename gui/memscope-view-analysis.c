@@ -12,7 +12,6 @@
 #include "memscope-analysis-tables.h"
 #include "memscope-chart.h"
 #include "memscope-export.h"
-#include "memscope-figures.h"
 #include "probe/ms-mia.h"
 
 typedef enum {
@@ -87,7 +86,7 @@ chart_caption (MemscopeAnalysis *self, Chart c)
       return g_strdup_printf (_("One point per training sample: the measure against how much of "
                                 "the sample its single-task run reproduced (token match, %s). "
                                 "Spearman’s ρ with a 95%% paired-bootstrap interval; the line is "
-                                "a least-squares fit."), memscope_probe_label (a->probe));
+                                "a least-squares fit."), ms_study_probe_label (a->probe));
     case CHART_ATTENTION_HEADS:
       return g_strdup (_("For each layer and head, Spearman’s ρ between that head’s attention "
                          "entropy and memorization over every training sample of the "
@@ -119,21 +118,6 @@ chart_caption (MemscopeAnalysis *self, Chart c)
     default:
       return g_strdup ("");
     }
-}
-
-/* An empty chart of KIND titled TITLE: it draws its frame and "No data". */
-static void
-empty_chart (MemscopeChart *chart, MsPlotKind kind, const char *title, const char *stem)
-{
-  gsize size = kind == MS_PLOT_HEATMAP ? sizeof (MsHeatmap)
-               : kind == MS_PLOT_LINES ? sizeof (MsLineChart)
-               : kind == MS_PLOT_DIST ? sizeof (MsDistChart)
-               : kind == MS_PLOT_SCATTER ? sizeof (MsScatterChart) : sizeof (MsBarChart);
-  MemscopePlot *p = memscope_plot_new (kind, size, stem);
-  p->title = g_strdup (title);
-  /* Every chart struct starts with its title. */
-  *(const char **) p->chart = p->title;
-  memscope_chart_set_plot (chart, p);
 }
 
 static Chart
@@ -197,7 +181,7 @@ fill_table (MemscopeAnalysis *self, Chart c)
       g_autofree char *title = g_strdup_printf (
           /* TRANSLATORS: %s: a measure ("attention entropy"), then a probe ("target probe") */
           _("Correlation of %s with memorization (token match, %s) per training sample of "
-            "the single-task runs"), _(w->name), memscope_probe_label (w->probe));
+            "the single-task runs"), _(w->name), ms_study_probe_label (w->probe));
       gtk_label_set_text (GTK_LABEL (self->table_title), title);
       memscope_analysis_fill_why (self->grid, a, w,
                                   self->kind == MEMSCOPE_ANALYSIS_ATTENTION
@@ -243,13 +227,11 @@ refresh (MemscopeAnalysis *self)
   MsPlotKind kind;
   g_autoptr (GError) error = NULL;
   MsFigure *fig = build_figure (self, c, &kind, &error);
-  g_autofree char *desc = fig != NULL && fig->kind == MS_PLOT_BARS
-                          ? memscope_plot_describe_bars (fig->chart) : NULL;
-  if (fig != NULL)
-    memscope_chart_set_figure (MEMSCOPE_CHART (self->chart), fig);
-  else
-    empty_chart (MEMSCOPE_CHART (self->chart), kind, chart_label (c), chart_ids[c]);
-  memscope_chart_set_description (MEMSCOPE_CHART (self->chart), desc);
+  /* Nothing to draw: the chart's frame and "No data", titled as the drop-down names it. */
+  if (fig == NULL)
+    fig = ms_figure_new_empty (g_strdup (chart_ids[c]), g_strdup (chart_label (c)), kind, 800,
+                               500);
+  memscope_chart_set_figure (MEMSCOPE_CHART (self->chart), fig);
   /* Where the chart could not be read, the caption says why. */
   g_autofree char *caption = error != NULL ? g_strdup (error->message) : chart_caption (self, c);
   gtk_label_set_text (GTK_LABEL (self->caption), caption);
@@ -295,27 +277,22 @@ fill_maps (MemscopeAnalysis *self)
   g_array_set_size (self->maps, 0);
   g_autoptr (GtkStringList) names = gtk_string_list_new (NULL);
   guint chosen = 0;
-  g_autofree char *sql = g_strdup_printf (
-      "SELECT m.generation_id, r.name, s.record_id, g.probe, r.kind FROM attention_maps m "
-      "JOIN generations g ON g.id = m.generation_id JOIN samples s ON s.id = g.sample_id "
-      "JOIN runs r ON r.id = g.run_id WHERE r.study_id = %" G_GINT64_FORMAT
-      " GROUP BY m.generation_id ORDER BY r.id, s.task_id, s.id, g.probe", d->study->id);
   /* A store older than the maps has no such table: no maps. */
-  g_autoptr (MsStoreTable) q = ms_store_query (d->store, sql, NULL);
+  g_autoptr (GPtrArray) q = ms_store_study_attention_maps (d->store, d->study->id, NULL);
   gboolean both_probes = FALSE, have_single = FALSE;
-  for (guint i = 0; q != NULL && i < q->n_rows; i++)
-    both_probes |= g_strcmp0 (q->cells[i * q->n_columns + 3], q->cells[3]) != 0;
-  for (guint i = 0; q != NULL && i < q->n_rows; i++)
+  for (guint i = 0; q != NULL && i < q->len; i++)
+    both_probes |= g_strcmp0 (((MsStoreMapEntry *) q->pdata[i])->probe,
+                              ((MsStoreMapEntry *) q->pdata[0])->probe) != 0;
+  for (guint i = 0; q != NULL && i < q->len; i++)
     {
-      const char *const *row = (const char *const *) q->cells + i * q->n_columns;
-      gint64 id = g_ascii_strtoll (row[0], NULL, 10);
-      g_array_append_val (self->maps, id);
+      const MsStoreMapEntry *row = q->pdata[i];
+      g_array_append_val (self->maps, row->generation_id);
       g_autofree char *label = both_probes
-          ? g_strdup_printf ("%s · %s · %s", row[1], row[2],
-                             memscope_probe_label (g_strcmp0 (row[3], "target") == 0))
-          : g_strdup_printf ("%s · %s", row[1], row[2]);
+          ? g_strdup_printf ("%s · %s · %s", row->run, row->record_id,
+                             ms_study_probe_label (g_strcmp0 (row->probe, "target") == 0))
+          : g_strdup_printf ("%s · %s", row->run, row->record_id);
       gtk_string_list_append (names, label);
-      if (!have_single && g_strcmp0 (row[4], "single") == 0)
+      if (!have_single && g_strcmp0 (row->run_kind, "single") == 0)
         chosen = i, have_single = TRUE;
     }
   gtk_drop_down_set_model (GTK_DROP_DOWN (self->sample_dd), G_LIST_MODEL (names));
@@ -543,7 +520,7 @@ memscope_analysis_set_data (MemscopeAnalysis *self, const MemscopeData *d)
   if (a == NULL)
     {
       /* The charts borrow from the analysis, which is about to go or has gone. */
-      memscope_chart_set_plot (MEMSCOPE_CHART (self->chart), NULL);
+      memscope_chart_set_figure (MEMSCOPE_CHART (self->chart), NULL);
       memscope_widget_unparent_children (self->grid);
       self->seen = NULL;
       const char *page = !present ? "empty" : d->loading ? "loading" : "failed";
@@ -563,7 +540,7 @@ memscope_analysis_set_data (MemscopeAnalysis *self, const MemscopeData *d)
       if (!any)
         {
           /* Rows in the tables, but none that the analysis uses (no single-task run, say). */
-          memscope_chart_set_plot (MEMSCOPE_CHART (self->chart), NULL);
+          memscope_chart_set_figure (MEMSCOPE_CHART (self->chart), NULL);
           gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "empty");
           return;
         }

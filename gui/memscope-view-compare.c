@@ -1,6 +1,7 @@
 /* The compare view: any two runs of the study side by side, per task, on training samples and
- * held-out controls, with the difference B − A and its 95% interval (Newcombe's for rates,
- * Welch's t for means). By default A is the first single-task run and B the first mixture. */
+ * held-out controls, with the difference B − A and its 95% interval, the report's: Newcombe's
+ * for rates, the two-sample bootstrap for means. By default A is the first single-task run and
+ * B the first mixture. */
 #include "memscope-views.h"
 
 #include <adwaita.h>
@@ -9,13 +10,14 @@
 
 #include "analysis/ms-stats.h"
 #include "memscope-export.h"
-#include "memscope-figures.h"
+#include "memscope-chart.h"
 #include "memscope-sample.h"
 
 /* One side's statistic over the probes of one task and split. */
 typedef struct {
   gint64 n, successes;       /* successes: rate measures */
-  double sum, sumsq;         /* mean measures */
+  double sum;
+  GArray *values;            /* double (n): the scores, for the interval of the difference */
 } Acc;
 
 typedef struct {
@@ -72,7 +74,9 @@ accumulate (const MemscopeData *d, gint64 run_id, const char *probe, MsMeasure m
           a->n++;
           a->successes += v != 0;
           a->sum += v;
-          a->sumsq += v * v;
+          if (a->values == NULL)
+            a->values = g_array_new (FALSE, FALSE, sizeof (double));
+          g_array_append_val (a->values, v);
         }
     }
 }
@@ -88,33 +92,19 @@ compare (const Acc *a, const Acc *b, MsMeasure m)
   if (a->n == 0 || b->n == 0)
     return c;
   c.diff = c.b - c.a;
-  if (ms_measure_is_rate (m))
+  /* The function and settings the report's tables use for a difference of two independent
+   * samples (Newcombe for rates, the two-sample bootstrap for means), so that the app and the
+   * report give one interval for one difference. This view used to give Welch's t interval for
+   * means, which could disagree with the report's. */
+  MsBootstrapParams p;
+  ms_bootstrap_params_init (&p);  /* = the table's defaults (ms_study_table_options_init) */
+  MsInterval iv;
+  if (ms_stats_diff_independent (ms_measure_is_rate (m), (const double *) b->values->data,
+                                 b->values->len, (const double *) a->values->data,
+                                 a->values->len, &p, &iv, NULL))
     {
-      MsInterval iv;
-      if (ms_stats_newcombe_diff ((guint64) b->successes, (guint64) b->n,
-                                  (guint64) a->successes, (guint64) a->n, 0.95, &iv, NULL))
-        {
-          c.lo = iv.lower;
-          c.hi = iv.upper;
-        }
-    }
-  else if (a->n > 1 && b->n > 1)
-    {
-      /* Welch's t interval for a difference of two means. */
-      double va = (a->sumsq - a->sum * c.a) / (double) (a->n - 1);
-      double vb = (b->sumsq - b->sum * c.b) / (double) (b->n - 1);
-      double qa = MAX (va, 0) / (double) a->n, qb = MAX (vb, 0) / (double) b->n;
-      double se = sqrt (qa + qb);
-      if (se > 0)
-        {
-          double df = (qa + qb) * (qa + qb)
-                      / (qa * qa / (double) (a->n - 1) + qb * qb / (double) (b->n - 1));
-          double t = ms_stats_t_quantile (0.975, df);
-          c.lo = c.diff - t * se;
-          c.hi = c.diff + t * se;
-        }
-      else
-        c.lo = c.hi = c.diff;
+      c.lo = iv.lower;
+      c.hi = iv.upper;
     }
   return c;
 }
@@ -210,19 +200,22 @@ refresh (MemscopeCompare *self)
     {
       Cmp c = compare (&acc_a[i], &acc_b[i], m);
       g_array_append_val (self->cmp, c);
+      g_clear_pointer (&acc_a[i].values, g_array_unref);
+      g_clear_pointer (&acc_b[i].values, g_array_unref);
     }
 
   MsPlotFormat format = m == MS_MEASURE_LCS_CHARS ? MS_PLOT_FORMAT_AUTO : MS_PLOT_FORMAT_PERCENT;
   /* Side by side: A and B on training samples, their held-out controls hatched. */
-  MemscopePlot *p = memscope_plot_new (MS_PLOT_BARS, sizeof (MsBarChart), "compare");
-  MsBarChart *c = p->chart;
-  MsBarSeries *series = memscope_plot_own (p, g_new0 (MsBarSeries, 4));
-  const char **cats = memscope_plot_own (p, g_new0 (const char *, MAX (nt, 1)));
+  char *title = g_strdup_printf (_("%s: A against B, %s"), ms_measure_label (m),
+                                 ms_study_probe_label (g_strcmp0 (probe, "target") == 0));
+  MsFigure *p = ms_figure_new (g_strdup ("compare"), title, MS_PLOT_BARS, 900, 500);
+  MsBarSeries *series = ms_figure_own (p, g_new0 (MsBarSeries, 4));
+  const char **cats = ms_figure_strings (p, nt);
   for (int s = 0; s < 4; s++)
     {
       gboolean is_b = s % 2 == 1, held = s >= 2;
-      double *v = memscope_plot_doubles (p, nt), *lo = memscope_plot_doubles (p, nt);
-      double *hi = memscope_plot_doubles (p, nt);
+      double *v = ms_figure_doubles (p, nt), *lo = ms_figure_doubles (p, nt);
+      double *hi = ms_figure_doubles (p, nt);
       for (guint k = 0; k < nt; k++)
         {
           const Acc *a = &(is_b ? acc_b : acc_a)[k * 2 + held];
@@ -239,32 +232,32 @@ refresh (MemscopeCompare *self)
         }
       const char *name = is_b ? rb->name : ra->name;
       series[s] = (MsBarSeries) {
-        .name = held ? memscope_plot_printf (p, _("%s · held-out"), name)
-                     : memscope_plot_strdup (p, name),
+        .name = held ? ms_figure_printf (p, _("%s · held-out"), name)
+                     : ms_figure_strdup (p, name),
         .values = v, .lower = ms_measure_is_rate (m) ? lo : NULL,
         .upper = ms_measure_is_rate (m) ? hi : NULL, .color = is_b ? 2 : 1, .control = held,
       };
     }
   for (guint k = 0; k < nt; k++)
-    cats[k] = memscope_plot_strdup (p, ((MsStoreTask *) g_ptr_array_index (d->tasks, k))->name);
-  p->title = g_strdup_printf (_("%s: A against B, %s"), ms_measure_label (m),
-                              memscope_probe_label (g_strcmp0 (probe, "target") == 0));
+    cats[k] = ms_figure_strdup (p, ((MsStoreTask *) g_ptr_array_index (d->tasks, k))->name);
+  MsBarChart *c = ms_figure_own (p, g_new0 (MsBarChart, 1));
   *c = (MsBarChart) { .title = p->title, .x_label = _("Task"),
                       .y_label = ms_measure_label (m), .categories = cats, .n_categories = nt,
                       .series = series, .n_series = 4, .format = format };
-  g_autofree char *desc = memscope_plot_describe_bars (c);
-  memscope_chart_set_plot (MEMSCOPE_CHART (self->bars), p);
-  memscope_chart_set_description (MEMSCOPE_CHART (self->bars), desc);
+  p->chart = c;
+  memscope_chart_set_figure (MEMSCOPE_CHART (self->bars), p);
 
   /* The difference per task, training and held-out samples. */
-  MemscopePlot *q = memscope_plot_new (MS_PLOT_BARS, sizeof (MsBarChart), "compare-difference");
-  MsBarChart *dc = q->chart;
-  MsBarSeries *ds = memscope_plot_own (q, g_new0 (MsBarSeries, 2));
-  const char **dcats = memscope_plot_own (q, g_new0 (const char *, MAX (nt, 1)));
+  MsFigure *q = ms_figure_new (g_strdup ("compare-difference"),
+                               /* xgettext:no-c-format */
+                               g_strdup (_("B − A per task, with 95% intervals")),
+                               MS_PLOT_BARS, 900, 500);
+  MsBarSeries *ds = ms_figure_own (q, g_new0 (MsBarSeries, 2));
+  const char **dcats = ms_figure_strings (q, nt);
   for (int s = 0; s < 2; s++)
     {
-      double *v = memscope_plot_doubles (q, nt), *lo = memscope_plot_doubles (q, nt);
-      double *hi = memscope_plot_doubles (q, nt);
+      double *v = ms_figure_doubles (q, nt), *lo = ms_figure_doubles (q, nt);
+      double *hi = ms_figure_doubles (q, nt);
       for (guint k = 0; k < nt; k++)
         {
           const Cmp *cm = &g_array_index (self->cmp, Cmp, k * 2 + s);
@@ -277,15 +270,13 @@ refresh (MemscopeCompare *self)
                               .control = s == 1 };
     }
   for (guint k = 0; k < nt; k++)
-    dcats[k] = cats[k] != NULL ? memscope_plot_strdup (q, cats[k]) : "";
-  /* xgettext:no-c-format */
-  q->title = g_strdup (_("B − A per task, with 95% intervals"));
+    dcats[k] = cats[k] != NULL ? ms_figure_strdup (q, cats[k]) : "";
+  MsBarChart *dc = ms_figure_own (q, g_new0 (MsBarChart, 1));
   *dc = (MsBarChart) { .title = q->title, .x_label = _("Task"), .y_label = _("Difference"),
                        .categories = dcats, .n_categories = nt, .series = ds, .n_series = 2,
                        .format = format, .has_reference = TRUE, .reference = 0 };
-  g_autofree char *ddesc = memscope_plot_describe_bars (dc);
-  memscope_chart_set_plot (MEMSCOPE_CHART (self->diff), q);
-  memscope_chart_set_description (MEMSCOPE_CHART (self->diff), ddesc);
+  q->chart = dc;
+  memscope_chart_set_figure (MEMSCOPE_CHART (self->diff), q);
   fill_grid (self, ra, rb, m);
 }
 

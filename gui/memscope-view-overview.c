@@ -7,13 +7,14 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "memscope-chart.h"
 #include "memscope-export.h"
-#include "memscope-figures.h"
 
+/* The first three are the corrections of the one-measure chart (MsStudyShow). */
 enum {
-  SHOW_RATE,
-  SHOW_MINUS_HELDOUT,
-  SHOW_MINUS_BASE,
+  SHOW_RATE = MS_STUDY_SHOW_RATE,
+  SHOW_MINUS_HELDOUT = MS_STUDY_SHOW_MINUS_HELDOUT,
+  SHOW_MINUS_BASE = MS_STUDY_SHOW_MINUS_BASE,
   SHOW_ALL,
   SHOW_ALL_CORRECTED,
   SHOW_LENGTH,
@@ -74,7 +75,7 @@ refresh (MemscopeOverview *self)
   MemscopeChart *chart = MEMSCOPE_CHART (self->chart);
   if (d == NULL || d->table == NULL)
     {
-      memscope_chart_set_plot (chart, NULL);
+      memscope_chart_set_figure (chart, NULL);
       return;
     }
   const MsStudyTable *t = d->table;
@@ -98,12 +99,7 @@ refresh (MemscopeOverview *self)
       memscope_chart_set_figure (chart, ms_figure_distribution (t, probe));
       break;
     default:
-      {
-        MemscopePlot *p = memscope_plot_overview (t, probe, m, (MemscopeShow) show);
-        g_autofree char *desc = memscope_plot_describe_bars (p->chart);
-        memscope_chart_set_plot (chart, p);
-        memscope_chart_set_description (chart, desc);
-      }
+      memscope_chart_set_figure (chart, ms_figure_overview (t, probe, m, (MsStudyShow) show));
     }
 }
 
@@ -256,7 +252,7 @@ memscope_overview_set_data (MemscopeOverview *self, const MemscopeData *d)
                                        : _("Open a results store that holds a study, or "
                                            "start one in the Run view."));
       gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "empty");
-      memscope_chart_set_plot (MEMSCOPE_CHART (self->chart), NULL);
+      memscope_chart_set_figure (MEMSCOPE_CHART (self->chart), NULL);
       return;
     }
   if (d->table == NULL)

@@ -12,7 +12,7 @@
 
 #include "common/ms-error.h"
 #include "common/ms-progress.h"
-#include "memscope-figures.h"
+#include "memscope-chart.h"
 #include "ms-config.h"
 #include "runtime/ms-runtime.h"
 #include "study/ms-study.h"
@@ -66,25 +66,26 @@ curves_add (MemscopeRunner *self, const char *run, double step, double loss)
 static void
 curves_draw (MemscopeRunner *self, const char *title)
 {
-  MemscopePlot *p = memscope_plot_new (MS_PLOT_LINES, sizeof (MsLineChart), "training-loss");
-  MsLineChart *c = p->chart;
+  /* The size of the report's loss curves (ms_figure_curves), should it be saved. */
+  MsFigure *f = ms_figure_new (g_strdup ("training-loss"), g_strdup (title), MS_PLOT_LINES, 800,
+                               460);
   guint n = self->names->len;
-  MsLineSeries *series = memscope_plot_own (p, g_new0 (MsLineSeries, MAX (n, 1)));
+  MsLineSeries *series = ms_figure_own (f, g_new0 (MsLineSeries, MAX (n, 1)));
   for (guint i = 0; i < n; i++)
     {
       GArray *x = g_ptr_array_index (self->steps, i), *y = g_ptr_array_index (self->losses, i);
-      double *xs = memscope_plot_doubles (p, x->len), *ys = memscope_plot_doubles (p, y->len);
+      double *xs = ms_figure_doubles (f, x->len), *ys = ms_figure_doubles (f, y->len);
       memcpy (xs, x->data, x->len * sizeof (double));
       memcpy (ys, y->data, y->len * sizeof (double));
-      series[i] = (MsLineSeries) { .name = memscope_plot_strdup (p, g_ptr_array_index (self->names,
-                                                                                       i)),
+      series[i] = (MsLineSeries) { .name = ms_figure_strdup (f, g_ptr_array_index (self->names, i)),
                                    .x = xs, .y = ys, .n = (int) x->len };
     }
-  p->title = g_strdup (title);
-  *c = (MsLineChart) { .title = p->title, .x_label = _("Step"),
+  MsLineChart *c = ms_figure_own (f, g_new0 (MsLineChart, 1));
+  *c = (MsLineChart) { .title = f->title, .x_label = _("Step"),
                        .y_label = _("Cross-entropy (nats/token)"), .series = series,
                        .n_series = (int) n };
-  memscope_chart_set_plot (MEMSCOPE_CHART (self->chart), p);
+  f->chart = c;
+  memscope_chart_set_figure (MEMSCOPE_CHART (self->chart), f);
 }
 
 /* The training loss (whole batch) of each run of the study in the store. */

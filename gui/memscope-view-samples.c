@@ -121,29 +121,8 @@ search_texts (MemscopeSamples *self)
   const MemscopeData *d = self->data;
   if (text == NULL || *text == '\0' || d == NULL || d->store == NULL || d->study == NULL)
     return;
-  g_autoptr (GString) quoted = g_string_new (NULL);
-  for (const char *p = text; *p; p++)
-    {
-      if (*p == '\'')
-        g_string_append_c (quoted, '\'');
-      g_string_append_c (quoted, *p);
-    }
-  g_autofree char *sql = g_strdup_printf (
-      "SELECT g.id FROM generations g JOIN samples s ON s.id = g.sample_id "
-      "JOIN runs r ON r.id = g.run_id WHERE r.study_id = %" G_GINT64_FORMAT " AND ("
-      "instr (lower (s.input), lower ('%s')) > 0 OR instr (lower (g.reference), lower ('%s')) > 0"
-      " OR instr (lower (g.text), lower ('%s')) > 0)",
-      d->study->id, quoted->str, quoted->str, quoted->str);
-  g_autoptr (MsStoreTable) rows = ms_store_query (d->store, sql, NULL);
-  if (rows == NULL)
-    return;
-  self->text_hits = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  for (guint i = 0; i < rows->n_rows; i++)
-    {
-      gint64 *id = g_new (gint64, 1);
-      *id = g_ascii_strtoll (rows->cells[i * rows->n_columns], NULL, 10);
-      g_hash_table_add (self->text_hits, id);
-    }
+  /* The store binds the text: whatever is typed never becomes SQL. On error no text hits. */
+  self->text_hits = ms_store_study_search (d->store, d->study->id, text, NULL);
 }
 
 static void

@@ -9,9 +9,7 @@
 
 #include "common/ms-json.h"
 #include <stdio.h>
-#include <stdlib.h>
 #include <math.h>
-#include <string.h>
 
 #include "common/ms-error.h"
 #include "ms-figures-private.h"
@@ -27,13 +25,6 @@ ms_why_free (MsWhy *w)
   g_free (w->within);
   g_free (w->tasks);
   g_free (w);
-}
-
-static double
-cell (const MsStoreTable *q, guint row, guint col)
-{
-  const char *c = q->cells[row * q->n_columns + col];
-  return c ? g_ascii_strtod (c, NULL) : NAN;
 }
 
 static int
@@ -126,23 +117,18 @@ static gboolean
 load_attention (MsAnalysisTable *a, MsStore *store, GError **error)
 {
   const MsStudyTable *t = a->table;
-  g_autofree char *sql = g_strdup_printf (
-    "SELECT g.id, s.task_id, a.layer, a.head, a.entropy, sc.token_match FROM attention a "
-    "JOIN generations g ON g.id = a.generation_id JOIN samples s ON s.id = g.sample_id "
-    "JOIN scores sc ON sc.generation_id = g.id JOIN runs r ON r.id = g.run_id "
-    "WHERE r.study_id = %" G_GINT64_FORMAT " AND r.status = 'done' AND r.kind = 'single' "
-    "AND s.split = 'train' AND g.probe = '%s' AND a.phase = 'prompt' "
-    "ORDER BY g.id, a.layer, a.head", t->study->id, ms_study_probe_name (a->probe));
-  g_autoptr (MsStoreTable) q = ms_store_query (store, sql, error);
+  g_autoptr (GArray) q = ms_store_study_attention (store, t->study->id,
+                                                   ms_study_probe_name (a->probe), error);
   if (q == NULL)
     return FALSE;
-  if (q->n_rows == 0)
+  if (q->len == 0)
     return TRUE;
+  const MsStoreAttentionRow *rows = (const MsStoreAttentionRow *) q->data;
   int L = 0, NH = 0;
-  for (guint i = 0; i < q->n_rows; i++)
+  for (guint i = 0; i < q->len; i++)
     {
-      L = MAX (L, (int) cell (q, i, 2) + 1);
-      NH = MAX (NH, (int) cell (q, i, 3) + 1);
+      L = MAX (L, rows[i].layer + 1);
+      NH = MAX (NH, rows[i].head + 1);
     }
   a->n_layers = L;
   a->n_heads = NH;
@@ -154,16 +140,16 @@ load_attention (MsAnalysisTable *a, MsStore *store, GError **error)
   GArray *vals = g_array_new (FALSE, FALSE, sizeof (double));
   GArray *memo = g_array_new (FALSE, FALSE, sizeof (double));
   GArray *task = g_array_new (FALSE, FALSE, sizeof (int));
-  for (guint i = 0; i < q->n_rows;)
+  for (guint i = 0; i < q->len;)
     {
-      double gen = cell (q, i, 0);
+      gint64 gen = rows[i].generation_id;
       guint j = i;
       g_autofree double *grid = g_new (double, L * NH);
       for (int c = 0; c < L * NH; c++)
         grid[c] = NAN;
-      while (j < q->n_rows && cell (q, j, 0) == gen)
+      while (j < q->len && rows[j].generation_id == gen)
         {
-          grid[(int) cell (q, j, 2) * NH + (int) cell (q, j, 3)] = cell (q, j, 4);
+          grid[rows[j].layer * NH + rows[j].head] = rows[j].entropy;
           j++;
         }
       double last = 0;
@@ -171,8 +157,8 @@ load_attention (MsAnalysisTable *a, MsStore *store, GError **error)
       for (int h = 0; h < NH; h++)
         if (isfinite (grid[(L - 1) * NH + h]))
           last += grid[(L - 1) * NH + h], n_last++;
-      int k = task_index (t, (gint64) cell (q, i, 1));
-      double m = cell (q, i, 5);
+      int k = task_index (t, rows[i].task_id);
+      double m = rows[i].token_match;
       if (n_last > 0 && k >= 0 && isfinite (m))
         {
           last /= n_last;
@@ -221,43 +207,34 @@ static gboolean
 load_sparse (MsAnalysisTable *a, MsStore *store, GError **error)
 {
   const MsStudyTable *t = a->table;
-  g_autofree char *runs_sql = g_strdup_printf (
-    "SELECT r.id, max(sp.layer), r.name FROM sparse sp JOIN runs r ON r.id = sp.run_id "
-    "WHERE r.study_id = %" G_GINT64_FORMAT " AND r.status = 'done' GROUP BY r.id "
-    "ORDER BY r.kind = 'mixture' DESC, r.kind = 'base' DESC, r.id LIMIT 1", t->study->id);
-  g_autoptr (MsStoreTable) rq = ms_store_query (store, runs_sql, error);
-  if (rq == NULL)
+  gint64 run_id;
+  int layer;
+  char *run_name;
+  if (!ms_store_study_sparse_run (store, t->study->id, &run_id, &layer, &run_name, error))
     return FALSE;
-  if (rq->n_rows == 0)
+  if (run_id == 0)
     return TRUE;
-  a->sparse_run = g_strdup (rq->cells[2]);
+  a->sparse_run = run_name;
   /* One layer (the deepest the run coded); per sample, memorization averaged over the seeds
    * of its single-task runs. */
-  g_autofree char *sql = g_strdup_printf (
-    "SELECT s.task_id, sp.active_at_error, avg(sc.token_match) FROM sparse sp "
-    "JOIN samples s ON s.id = sp.sample_id "
-    "JOIN generations g ON g.sample_id = s.id AND g.probe = '%s' "
-    "JOIN runs gr ON gr.id = g.run_id AND gr.kind = 'single' AND gr.status = 'done' "
-    "JOIN scores sc ON sc.generation_id = g.id "
-    "WHERE sp.run_id = %s AND sp.layer = %s AND s.split = 'train' "
-    "AND sp.active_at_error IS NOT NULL GROUP BY sp.sample_id ORDER BY sp.sample_id",
-    ms_study_probe_name (a->probe), rq->cells[0], rq->cells[1]);
-  g_autoptr (MsStoreTable) q = ms_store_query (store, sql, error);
+  g_autoptr (GArray) q = ms_store_sparse_memorization (store, run_id, layer,
+                                                       ms_study_probe_name (a->probe), error);
   if (q == NULL)
     return FALSE;
+  const MsStoreSparseRow *rows = (const MsStoreSparseRow *) q->data;
   MsWhy *w = g_new0 (MsWhy, 1);
   w->name = N_("active atoms at fixed error");
   w->probe = a->probe;
-  w->values = g_new (double, MAX (q->n_rows, 1));
-  w->memo = g_new (double, MAX (q->n_rows, 1));
-  w->task = g_new (int, MAX (q->n_rows, 1));
-  for (guint i = 0; i < q->n_rows; i++)
+  w->values = g_new (double, MAX (q->len, 1));
+  w->memo = g_new (double, MAX (q->len, 1));
+  w->task = g_new (int, MAX (q->len, 1));
+  for (guint i = 0; i < q->len; i++)
     {
-      int k = task_index (t, (gint64) cell (q, i, 0));
+      int k = task_index (t, rows[i].task_id);
       if (k < 0)
         continue;
-      w->values[w->n] = cell (q, i, 1);
-      w->memo[w->n] = cell (q, i, 2);
+      w->values[w->n] = rows[i].active_at_error;
+      w->memo[w->n] = rows[i].token_match;
       w->task[w->n++] = k;
     }
   summarise (w, t->n_tasks);
@@ -265,28 +242,35 @@ load_sparse (MsAnalysisTable *a, MsStore *store, GError **error)
   return TRUE;
 }
 
+/* Statistic ST and score SC of a row, in the order of ms_why_stat_name and ms_why_score_name. */
+static double
+mean_stat (const MsStoreAttentionMean *m, int st)
+{
+  const double v[MS_WHY_N_STATS] = { m->entropy, m->max, m->topk, m->gini };
+  return v[st];
+}
+
+static double
+mean_score (const MsStoreAttentionMean *m, int sc)
+{
+  const double v[MS_WHY_N_SCORES] = { m->token_match, m->lcs_chars, m->rouge_l, m->exact };
+  return v[sc];
+}
+
 /* The matrix of every statistic against every score (last layer, mean over heads). */
 static gboolean
 load_matrix (MsAnalysisTable *a, MsStore *store, GError **error)
 {
   const MsStudyTable *t = a->table;
-  g_autofree char *sql = g_strdup_printf (
-    "SELECT s.task_id, avg(a.entropy), avg(a.max), avg(a.topk), avg(a.gini), sc.token_match, "
-    "sc.lcs_chars, sc.rouge_l, sc.exact FROM attention a JOIN generations g ON g.id = "
-    "a.generation_id JOIN samples s ON s.id = g.sample_id JOIN scores sc ON sc.generation_id = "
-    "g.id JOIN runs r ON r.id = g.run_id WHERE r.study_id = %" G_GINT64_FORMAT " AND r.status "
-    "= 'done' AND r.kind = 'single' AND s.split = 'train' AND g.probe = '%s' AND a.phase = "
-    "'prompt' AND a.layer = (SELECT max(a2.layer) FROM attention a2 JOIN generations g2 ON "
-    "g2.id = a2.generation_id JOIN runs r2 ON r2.id = g2.run_id WHERE r2.study_id = %"
-    G_GINT64_FORMAT ") GROUP BY g.id ORDER BY g.id",
-    t->study->id, ms_study_probe_name (a->probe), t->study->id);
-  g_autoptr (MsStoreTable) q = ms_store_query (store, sql, error);
+  g_autoptr (GArray) q = ms_store_study_attention_means (store, t->study->id,
+                                                         ms_study_probe_name (a->probe), error);
   if (q == NULL)
     return FALSE;
-  if (q->n_rows == 0)
+  if (q->len == 0)
     return TRUE;
+  const MsStoreAttentionMean *rows = (const MsStoreAttentionMean *) q->data;
   a->matrix = g_new0 (MsWhyMatrix, 1);
-  gsize n = q->n_rows;
+  gsize n = q->len;
   g_autofree double *x = g_new (double, n), *y = g_new (double, n);
   for (int st = 0; st < MS_WHY_N_STATS; st++)
     for (int sc = 0; sc < MS_WHY_N_SCORES; sc++)
@@ -294,7 +278,7 @@ load_matrix (MsAnalysisTable *a, MsStore *store, GError **error)
         gsize m = 0;
         for (gsize i = 0; i < n; i++)
           {
-            double v = cell (q, i, 1 + st), w = cell (q, i, 5 + sc);
+            double v = mean_stat (&rows[i], st), w = mean_score (&rows[i], sc);
             if (isfinite (v) && isfinite (w))
               x[m] = v, y[m++] = w;
           }
@@ -307,8 +291,8 @@ load_matrix (MsAnalysisTable *a, MsStore *store, GError **error)
             m = 0;
             for (gsize i = 0; i < n; i++)
               {
-                double v = cell (q, i, 1 + st), w = cell (q, i, 5 + sc);
-                if (task_index (t, (gint64) cell (q, i, 0)) == k && isfinite (v) && isfinite (w))
+                double v = mean_stat (&rows[i], st), w = mean_score (&rows[i], sc);
+                if (task_index (t, rows[i].task_id) == k && isfinite (v) && isfinite (w))
                   x[m] = v, y[m++] = w;
               }
             MsCorrelation r;
@@ -338,22 +322,22 @@ dist_figure (const MsAnalysisTable *a, const MsWhy *w, const char *id, const cha
              const char *value_label)
 {
   const MsStudyTable *t = a->table;
-  MsFigure *f = ms_fig_new (g_strdup (id), g_strdup (title), MS_PLOT_DIST, 760, 440);
-  MsDistGroup *groups = ms_fig_own (f, g_new0 (MsDistGroup, MAX (t->n_tasks, 1)));
+  MsFigure *f = ms_figure_new (g_strdup (id), g_strdup (title), MS_PLOT_DIST, 760, 440);
+  MsDistGroup *groups = ms_figure_own (f, g_new0 (MsDistGroup, MAX (t->n_tasks, 1)));
   int n = 0;
   for (int k = 0; k < t->n_tasks; k++)
     {
-      double *v = ms_fig_doubles (f, w->n);
+      double *v = ms_figure_doubles (f, w->n);
       int m = 0;
       for (gsize i = 0; i < w->n; i++)
         if (w->task[i] == k)
           v[m++] = w->values[i];
       if (m == 0)
         continue;
-      groups[n++] = (MsDistGroup) { .name = ms_fig_own (f, g_strdup (t->tasks[k].name)),
+      groups[n++] = (MsDistGroup) { .name = ms_figure_own (f, g_strdup (t->tasks[k].name)),
                                     .values = v, .n = m, .color = k % MS_PLOT_PALETTE_SIZE + 1 };
     }
-  MsDistChart *c = ms_fig_own (f, g_new0 (MsDistChart, 1));
+  MsDistChart *c = ms_figure_own (f, g_new0 (MsDistChart, 1));
   *c = (MsDistChart) { .title = f->title, .group_label = _("Task"), .value_label = value_label,
                        .groups = groups, .n_groups = n,
                        .style = MS_PLOT_DIST_BOX | MS_PLOT_DIST_STRIP };
@@ -366,15 +350,15 @@ scatter_figure (const MsAnalysisTable *a, const MsWhy *w, const char *id, const 
                 const char *x_label)
 {
   const MsStudyTable *t = a->table;
-  MsFigure *f = ms_fig_new (g_strdup (id), g_strdup (title), MS_PLOT_SCATTER, 760, 480);
-  const char **names = ms_fig_strings (f, t->n_tasks);
+  MsFigure *f = ms_figure_new (g_strdup (id), g_strdup (title), MS_PLOT_SCATTER, 760, 480);
+  const char **names = ms_figure_strings (f, t->n_tasks);
   for (int k = 0; k < t->n_tasks; k++)
-    names[k] = ms_fig_own (f, g_strdup (t->tasks[k].name));
+    names[k] = ms_figure_own (f, g_strdup (t->tasks[k].name));
   const char *note = w->pooled.defined
-    ? ms_fig_printf (f, _("Spearman ρ = %.2f [%.2f, %.2f], n = %zu"), w->pooled.spearman.r.estimate,
+    ? ms_figure_printf (f, _("Spearman ρ = %.2f [%.2f, %.2f], n = %zu"), w->pooled.spearman.r.estimate,
                      w->pooled.spearman.r.lower, w->pooled.spearman.r.upper, w->n)
     : _("too few samples for a correlation");
-  MsScatterChart *c = ms_fig_own (f, g_new0 (MsScatterChart, 1));
+  MsScatterChart *c = ms_figure_own (f, g_new0 (MsScatterChart, 1));
   *c = (MsScatterChart) { .title = f->title, .x_label = x_label,
                           .y_label = a->probe == 0 ? _("token match (input probe)")
                                                    : _("token match (target probe)"),
@@ -410,15 +394,15 @@ ms_figure_attention_heads (const MsAnalysisTable *a)
 {
   if (!a->head_rho)
     return NULL;
-  MsFigure *f = ms_fig_new (g_strdup ("attention-heads"),
+  MsFigure *f = ms_figure_new (g_strdup ("attention-heads"),
                             g_strdup (_("Spearman ρ of each head's attention entropy with "
                                         "memorization")), MS_PLOT_HEATMAP, 620, 420);
-  const char **rows = ms_fig_strings (f, a->n_layers), **cols = ms_fig_strings (f, a->n_heads);
+  const char **rows = ms_figure_strings (f, a->n_layers), **cols = ms_figure_strings (f, a->n_heads);
   for (int l = 0; l < a->n_layers; l++)
-    rows[l] = ms_fig_printf (f, _("layer %d"), l);
+    rows[l] = ms_figure_printf (f, _("layer %d"), l);
   for (int h = 0; h < a->n_heads; h++)
-    cols[h] = ms_fig_printf (f, _("head %d"), h);
-  MsHeatmap *c = ms_fig_own (f, g_new0 (MsHeatmap, 1));
+    cols[h] = ms_figure_printf (f, _("head %d"), h);
+  MsHeatmap *c = ms_figure_own (f, g_new0 (MsHeatmap, 1));
   *c = (MsHeatmap) { .title = f->title, .x_label = _("head"), .y_label = _("layer"),
                      .value_label = _("Spearman ρ"), .values = a->head_rho,
                      .n_rows = a->n_layers, .n_cols = a->n_heads, .row_labels = rows,
@@ -450,50 +434,33 @@ ms_figure_sparse_scatter (const MsAnalysisTable *a)
 MsFigure *
 ms_figure_attention_map (MsStore *store, gint64 generation_id, GError **error)
 {
-  g_autofree char *sql = g_strdup_printf (
-    "SELECT m.layer, m.rows, m.cols, m.tokens, hex(m.data), s.record_id, r.name FROM "
-    "attention_maps m JOIN generations g ON g.id = m.generation_id JOIN samples s "
-    "ON s.id = g.sample_id JOIN runs r ON r.id = g.run_id WHERE m.generation_id = %"
-    G_GINT64_FORMAT " ORDER BY m.head LIMIT 1", generation_id);
-  g_autoptr (MsStoreTable) q = ms_store_query (store, sql, error);
-  if (q == NULL || q->n_rows == 0)
+  /* The store checks the blob against the shape (MS_ERROR_FORMAT naming the store). */
+  g_autoptr (MsStoreAttentionMapData) m = ms_store_get_attention_map (store, generation_id,
+                                                                      error);
+  if (m == NULL)
     return NULL;
-  int rows = atoi (q->cells[1]), cols = atoi (q->cells[2]);
-  const char *hex = q->cells[4];
-  if (rows <= 0 || cols <= 0 || strlen (hex) != (gsize) rows * cols * 8)
-    {
-      g_set_error (error, MS_ERROR, MS_ERROR_FORMAT, "%s: attention map of generation %"
-                   G_GINT64_FORMAT " has the wrong size", ms_store_path (store), generation_id);
-      return NULL;
-    }
-  MsFigure *f = ms_fig_new (g_strdup ("attention-map"),
+  int rows = m->rows, cols = m->cols;
+  /* The title's msgid takes the layer as text. */
+  char layer[16];
+  g_snprintf (layer, sizeof layer, "%d", m->layer);
+  MsFigure *f = ms_figure_new (g_strdup ("attention-map"),
                             g_strdup_printf (_("Attention of layer %s over “%s” (run %s, mean over "
-                                               "heads)"), q->cells[0], q->cells[5], q->cells[6]),
+                                               "heads)"), layer, m->record_id, m->run),
                             MS_PLOT_HEATMAP, 720, 720);
-  double *v = ms_fig_doubles (f, (gsize) rows * cols);
+  double *v = ms_figure_doubles (f, (gsize) rows * cols);
+  /* Masked (future) keys are exactly zero: blank rather than the colour of zero. */
   for (gsize i = 0; i < (gsize) rows * cols; i++)
-    {
-      guint32 bits = 0;
-      for (int byte = 0; byte < 4; byte++)
-        {
-          char pair[3] = { hex[i * 8 + byte * 2], hex[i * 8 + byte * 2 + 1], 0 };
-          bits |= (guint32) g_ascii_strtoull (pair, NULL, 16) << (8 * byte);
-        }
-      float x;
-      memcpy (&x, &bits, sizeof x);
-      /* Masked (future) keys are exactly zero: blank rather than the colour of zero. */
-      v[i] = (i % cols) > (i / cols) ? NAN : x;
-    }
+    v[i] = (i % cols) > (i / cols) ? NAN : m->data[i];
   JsonParser *parser = json_parser_new ();
-  const char **labels = ms_fig_strings (f, MAX (rows, cols));
-  if (ms_json_parser_load (parser, q->cells[3], -1, NULL))
+  const char **labels = ms_figure_strings (f, MAX (rows, cols));
+  if (ms_json_parser_load (parser, m->tokens_json, -1, NULL))
     {
       JsonArray *arr = json_node_get_array (json_parser_get_root (parser));
       for (int i = 0; i < MAX (rows, cols) && i < (int) json_array_get_length (arr); i++)
-        labels[i] = ms_fig_own (f, g_strdup (json_array_get_string_element (arr, i)));
+        labels[i] = ms_figure_own (f, g_strdup (json_array_get_string_element (arr, i)));
     }
   g_object_unref (parser);
-  MsHeatmap *c = ms_fig_own (f, g_new0 (MsHeatmap, 1));
+  MsHeatmap *c = ms_figure_own (f, g_new0 (MsHeatmap, 1));
   *c = (MsHeatmap) { .title = f->title, .x_label = _("key (attended) token"),
                      .y_label = _("query token"), .value_label = _("attention probability"),
                      .values = v, .n_rows = rows, .n_cols = cols, .row_labels = labels,
@@ -527,7 +494,7 @@ ms_figure_synthetic_sweep (const MsStudyTable *t, int probe)
     }
   if (tasks->len < 2 || single < 0)
     return NULL;
-  MsFigure *f = ms_fig_new (g_strdup_printf ("synthetic-sweep-%s", ms_study_probe_name (probe)),
+  MsFigure *f = ms_figure_new (g_strdup_printf ("synthetic-sweep-%s", ms_study_probe_name (probe)),
                             g_strdup_printf (_("Memorization against the number s of features "
                                                "the output depends on (%s probe)"),
                                              ms_study_probe_name (probe)),
@@ -535,15 +502,15 @@ ms_figure_synthetic_sweep (const MsStudyTable *t, int probe)
   static const MsMeasure measures[] = { MS_MEASURE_TOKEN_MATCH, MS_MEASURE_EXACT,
                                         MS_MEASURE_LCS_CHARS };
   int np = G_N_ELEMENTS (measures), n = tasks->len;
-  MsPlotPanel *panels = ms_fig_own (f, g_new0 (MsPlotPanel, np));
+  MsPlotPanel *panels = ms_figure_own (f, g_new0 (MsPlotPanel, np));
   for (int p = 0; p < np; p++)
     {
-      MsLineSeries *series = ms_fig_own (f, g_new0 (MsLineSeries, 3));
+      MsLineSeries *series = ms_figure_own (f, g_new0 (MsLineSeries, 3));
       const char *names[3] = { _("training samples"), _("held-out samples"), _("base model") };
       for (int k = 0; k < 3; k++)
         {
-          double *x = ms_fig_doubles (f, n), *y = ms_fig_doubles (f, n);
-          double *lo = ms_fig_doubles (f, n), *hi = ms_fig_doubles (f, n);
+          double *x = ms_figure_doubles (f, n), *y = ms_figure_doubles (f, n);
+          double *lo = ms_figure_doubles (f, n), *hi = ms_figure_doubles (f, n);
           for (int i = 0; i < n; i++)
             {
               int task = g_array_index (tasks, int, i);
@@ -559,7 +526,7 @@ ms_figure_synthetic_sweep (const MsStudyTable *t, int probe)
                                        .upper = hi, .n = n, .markers = TRUE, .dashed = k > 0,
                                        .color = k + 1 };
         }
-      MsLineChart *c = ms_fig_own (f, g_new0 (MsLineChart, 1));
+      MsLineChart *c = ms_figure_own (f, g_new0 (MsLineChart, 1));
       *c = (MsLineChart) { .title = ms_measure_label (measures[p]),
                            .x_label = _("s (features the output depends on)"),
                            .y_label = ms_measure_label (measures[p]), .series = series,
@@ -569,7 +536,7 @@ ms_figure_synthetic_sweep (const MsStudyTable *t, int probe)
                                        ? MS_PLOT_FORMAT_PERCENT : MS_PLOT_FORMAT_AUTO };
       panels[p] = (MsPlotPanel) { MS_PLOT_LINES, c };
     }
-  MsPanelFigure *pf = ms_fig_own (f, g_new0 (MsPanelFigure, 1));
+  MsPanelFigure *pf = ms_figure_own (f, g_new0 (MsPanelFigure, 1));
   *pf = (MsPanelFigure) { .title = f->title, .panels = panels, .n_panels = np, .n_columns = np };
   f->chart = pf;
   return f;

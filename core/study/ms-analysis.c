@@ -53,94 +53,49 @@ task_index (const MsStudyTable *t, gint64 id)
   return -1;
 }
 
-static double
-cell (const MsStoreTable *q, guint row, guint col)
-{
-  const char *c = q->cells[row * q->n_columns + col];
-  return c ? g_ascii_strtod (c, NULL) : NAN;
-}
-
 typedef struct {
   int run, task;
   GArray *scores[MS_MIA_N];   /* double */
   GArray *member;             /* gboolean */
 } Group;
 
-/* AUC of a stratified bootstrap resample: members and non-members resampled apart. */
+/* The AUC's interval in the MIA table: a stratified bootstrap (members and non-members
+ * resampled apart) of 300 resamples with its own seed, NaN where the ROC is undefined. */
 static void
 auc_interval (const double *s, const gboolean *pos, gsize n, double *lo, double *hi)
 {
-  const int B = 300;
-  g_autofree double *aucs = g_new (double, B);
-  g_autofree double *rs = g_new (double, n);
-  g_autofree gboolean *rp = g_new (gboolean, n);
-  g_autofree gsize *pi = g_new (gsize, n), *ni = g_new (gsize, n);
-  gsize np = 0, nn = 0;
-  for (gsize i = 0; i < n; i++)
-    {
-      if (pos[i])
-        pi[np++] = i;
-      else
-        ni[nn++] = i;
-    }
-  MsRng rng;
-  ms_rng_init (&rng, 12345);
-  int got = 0;
-  for (int b = 0; b < B; b++)
-    {
-      for (gsize i = 0; i < np; i++)
-        rs[i] = s[pi[ms_rng_below (&rng, np)]], rp[i] = TRUE;
-      for (gsize i = 0; i < nn; i++)
-        rs[np + i] = s[ni[ms_rng_below (&rng, nn)]], rp[np + i] = FALSE;
-      g_autoptr (MsRoc) roc = ms_stats_roc (rs, rp, n, NULL);
-      if (roc)
-        aucs[got++] = roc->auc;
-    }
-  if (got < 10)
-    {
-      *lo = *hi = NAN;
-      return;
-    }
-  /* Percentile interval. */
-  for (int i = 1; i < got; i++)
-    for (int j = i; j > 0 && aucs[j - 1] > aucs[j]; j--)
-      {
-        double tmp = aucs[j];
-        aucs[j] = aucs[j - 1];
-        aucs[j - 1] = tmp;
-      }
-  *lo = aucs[(int) floor (0.025 * (got - 1))];
-  *hi = aucs[(int) ceil (0.975 * (got - 1))];
+  const MsBootstrapParams p = { .n_resamples = 300, .level = 0.95, .seed = 12345 };
+  MsInterval iv;
+  if (!ms_stats_auc_bootstrap (s, pos, n, &p, &iv, NULL))
+    iv.lower = iv.upper = NAN;
+  *lo = iv.lower;
+  *hi = iv.upper;
 }
 
 static gboolean
 load_mia (MsAnalysisTable *a, MsStore *store, GError **error)
 {
   const MsStudyTable *t = a->table;
-  g_autofree char *sql = g_strdup_printf (
-    "SELECT m.run_id, s.task_id, s.split = 'train', s.id, m.loss, m.min_k, m.zlib_ratio, "
-    "r.kind = 'base' FROM mia m JOIN samples s ON s.id = m.sample_id JOIN runs r "
-    "ON r.id = m.run_id WHERE r.study_id = %" G_GINT64_FORMAT " AND r.status = 'done' "
-    "ORDER BY m.run_id, s.task_id, s.id", t->study->id);
-  g_autoptr (MsStoreTable) q = ms_store_query (store, sql, error);
+  g_autoptr (GArray) q = ms_store_study_mia (store, t->study->id, error);
   if (q == NULL)
     return FALSE;
+  const MsStoreMiaRow *rows = (const MsStoreMiaRow *) q->data;
   /* The base model's loss of each sample: the reference of the ratio. */
   g_autoptr (GHashTable) base = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                                        g_free);
-  for (guint i = 0; i < q->n_rows; i++)
-    if (cell (q, i, 7) == 1)
+  for (guint i = 0; i < q->len; i++)
+    if (rows[i].base)
       {
         gint64 *k = g_new (gint64, 1);
         double *v = g_new (double, 1);
-        *k = (gint64) cell (q, i, 3);
-        *v = cell (q, i, 4);
+        *k = rows[i].sample_id;
+        *v = rows[i].loss;
         g_hash_table_insert (base, k, v);
       }
   g_autoptr (GArray) groups = g_array_new (FALSE, TRUE, sizeof (Group));
-  for (guint i = 0; i < q->n_rows; i++)
+  for (guint i = 0; i < q->len; i++)
     {
-      int run = run_index (t, (gint64) cell (q, i, 0)), task = task_index (t, (gint64) cell (q, i, 1));
+      int run = run_index (t, rows[i].run_id), task = task_index (t, rows[i].task_id);
       if (run < 0 || task < 0)
         continue;
       Group *g = groups->len ? &g_array_index (groups, Group, groups->len - 1) : NULL;
@@ -153,11 +108,11 @@ load_mia (MsAnalysisTable *a, MsStore *store, GError **error)
           g_array_append_val (groups, ng);
           g = &g_array_index (groups, Group, groups->len - 1);
         }
-      gint64 sample = (gint64) cell (q, i, 3);
-      MsMiaScores m = { cell (q, i, 4), cell (q, i, 5), cell (q, i, 6), 1 };
+      gint64 sample = rows[i].sample_id;
+      MsMiaScores m = { rows[i].loss, rows[i].min_k, rows[i].zlib_ratio, 1 };
       const double *bl = g_hash_table_lookup (base, &sample);
       MsMiaScores b = { bl ? *bl : NAN, 0, 0, 1 };
-      gboolean member = cell (q, i, 2) == 1;
+      gboolean member = rows[i].member;
       for (int sgn = 0; sgn < MS_MIA_N; sgn++)
         {
           double v = ms_mia_signal (sgn, &m, &b);
@@ -206,27 +161,22 @@ static gboolean
 load_canaries (MsAnalysisTable *a, MsStore *store, GError **error)
 {
   const MsStudyTable *t = a->table;
-  g_autofree char *sql = g_strdup_printf (
-    "SELECT c.run_id, c.repeats, avg(c.exposure), min(c.exposure), max(c.exposure), "
-    "avg(c.exposure_normal), max(c.space), max(c.candidates), count(*), "
-    "(SELECT name FROM tasks WHERE id = c.task_id) FROM canaries c JOIN runs r "
-    "ON r.id = c.run_id WHERE r.study_id = %" G_GINT64_FORMAT " AND r.status = 'done' "
-    "GROUP BY c.run_id, c.repeats ORDER BY c.run_id, c.repeats", t->study->id);
-  g_autoptr (MsStoreTable) q = ms_store_query (store, sql, error);
+  g_autoptr (GPtrArray) q = ms_store_study_canaries (store, t->study->id, error);
   if (q == NULL)
     return FALSE;
-  for (guint i = 0; i < q->n_rows; i++)
+  for (guint i = 0; i < q->len; i++)
     {
-      int run = run_index (t, (gint64) cell (q, i, 0));
+      const MsStoreCanaryGroup *g = q->pdata[i];
+      int run = run_index (t, g->run_id);
       if (run < 0)
         continue;
-      double space = cell (q, i, 6), cands = cell (q, i, 7);
-      MsCanaryResult c = { run, (int) cell (q, i, 1), (int) cell (q, i, 8), cell (q, i, 2),
-                           cell (q, i, 3), cell (q, i, 4), cell (q, i, 5), log2 (space),
+      double space = g->max_space, cands = (double) g->max_candidates;
+      MsCanaryResult c = { run, g->repeats, (int) g->n, g->mean_exposure, g->min_exposure,
+                           g->max_exposure, g->mean_exposure_normal, log2 (space),
                            log2 (space / (cands + 1)) };
       g_array_append_val (a->canaries, c);
-      if (a->canary_task == NULL && q->cells[i * q->n_columns + 9])
-        a->canary_task = g_strdup (q->cells[i * q->n_columns + 9]);
+      if (a->canary_task == NULL && g->task)
+        a->canary_task = g_strdup (g->task);
     }
   return TRUE;
 }
@@ -292,20 +242,20 @@ ms_figure_mia_auc (const MsAnalysisTable *a, int signal)
     }
   if (keys->len == 0)
     return NULL;
-  MsFigure *f = ms_fig_new (g_strdup_printf ("mia-auc-%s", ms_mia_signal_name (signal)),
+  MsFigure *f = ms_figure_new (g_strdup_printf ("mia-auc-%s", ms_mia_signal_name (signal)),
                             g_strdup_printf (_("Membership inference by %s: ROC AUC, training "
                                                "against held-out samples"),
                                              signal_label (signal)),
                             MS_PLOT_BARS, 860, 460);
   int nk = keys->len;
-  MsBarSeries *series = ms_fig_own (f, g_new0 (MsBarSeries, nk));
-  const char **cats = ms_fig_strings (f, t->n_tasks);
+  MsBarSeries *series = ms_figure_own (f, g_new0 (MsBarSeries, nk));
+  const char **cats = ms_figure_strings (f, t->n_tasks);
   for (int k = 0; k < t->n_tasks; k++)
-    cats[k] = ms_fig_own (f, g_strdup (t->tasks[k].name));
+    cats[k] = ms_figure_own (f, g_strdup (t->tasks[k].name));
   for (int s = 0; s < nk; s++)
     {
-      double *v = ms_fig_doubles (f, t->n_tasks), *lo = ms_fig_doubles (f, t->n_tasks);
-      double *hi = ms_fig_doubles (f, t->n_tasks);
+      double *v = ms_figure_doubles (f, t->n_tasks), *lo = ms_figure_doubles (f, t->n_tasks);
+      double *hi = ms_figure_doubles (f, t->n_tasks);
       int *count = g_newa (int, t->n_tasks);
       for (int k = 0; k < t->n_tasks; k++)
         {
@@ -332,14 +282,14 @@ ms_figure_mia_auc (const MsAnalysisTable *a, int signal)
           if (!count[k] || !isfinite (lo[k]))
             lo[k] = hi[k] = NAN;
         }
-      const char *name = ms_fig_own (f, g_strdup (keys->pdata[s]));
+      const char *name = ms_figure_own (f, g_strdup (keys->pdata[s]));
       /* The colours of the main figure: single-task blue, base grey, mixtures after. */
       gboolean is_base = g_str_equal (name, _("Base model"));
       int color = is_base ? 8 : g_str_equal (name, _("Single-task")) ? 1 : 2 + s % 6;
       series[s] = (MsBarSeries) { .name = name, .values = v, .lower = lo, .upper = hi,
                                   .control = is_base, .color = color };
     }
-  MsBarChart *c = ms_fig_own (f, g_new0 (MsBarChart, 1));
+  MsBarChart *c = ms_figure_own (f, g_new0 (MsBarChart, 1));
   *c = (MsBarChart) { .title = f->title, .x_label = _("Task"), .y_label = _("ROC AUC"),
                       .categories = cats, .n_categories = t->n_tasks, .series = series,
                       .n_series = nk, .has_reference = TRUE, .reference = 0.5,
@@ -352,11 +302,11 @@ MsFigure *
 ms_figure_mia_roc (const MsAnalysisTable *a, int signal)
 {
   const MsStudyTable *t = a->table;
-  MsFigure *f = ms_fig_new (g_strdup_printf ("mia-roc-%s", ms_mia_signal_name (signal)),
+  MsFigure *f = ms_figure_new (g_strdup_printf ("mia-roc-%s", ms_mia_signal_name (signal)),
                             g_strdup_printf (_("ROC of membership inference by %s "
                                                "(single-task runs)"), signal_label (signal)),
                             MS_PLOT_LINES, 640, 520);
-  MsLineSeries *series = ms_fig_own (f, g_new0 (MsLineSeries, MAX (t->n_tasks, 1)));
+  MsLineSeries *series = ms_figure_own (f, g_new0 (MsLineSeries, MAX (t->n_tasks, 1)));
   int n = 0;
   for (int k = 0; k < t->n_tasks; k++)
     for (guint i = 0; i < a->mia->len; i++)
@@ -365,9 +315,9 @@ ms_figure_mia_roc (const MsAnalysisTable *a, int signal)
         if (r->signal != signal || r->task != k || strcmp (run_of (a, r->run)->kind, "single") != 0)
           continue;
         series[n++] = (MsLineSeries) {
-          .name = ms_fig_printf (f, "%s (AUC %.2f)", t->tasks[k].name, r->auc),
-          .x = ms_fig_own (f, g_memdup2 (r->fpr, r->n_points * sizeof (double))),
-          .y = ms_fig_own (f, g_memdup2 (r->tpr, r->n_points * sizeof (double))),
+          .name = ms_figure_printf (f, "%s (AUC %.2f)", t->tasks[k].name, r->auc),
+          .x = ms_figure_own (f, g_memdup2 (r->fpr, r->n_points * sizeof (double))),
+          .y = ms_figure_own (f, g_memdup2 (r->tpr, r->n_points * sizeof (double))),
           .n = (int) r->n_points, .color = k % MS_PLOT_PALETTE_SIZE + 1 };
         break;  /* the first seed */
       }
@@ -376,7 +326,7 @@ ms_figure_mia_roc (const MsAnalysisTable *a, int signal)
       ms_figure_free (f);
       return NULL;
     }
-  MsLineChart *c = ms_fig_own (f, g_new0 (MsLineChart, 1));
+  MsLineChart *c = ms_figure_own (f, g_new0 (MsLineChart, 1));
   *c = (MsLineChart) { .title = f->title, .x_label = _("false positive rate"),
                        .y_label = _("true positive rate"), .series = series, .n_series = n,
                        .diagonal = TRUE, .x_min = 0, .x_max = 1, .y_min = 0, .y_max = 1 };
@@ -389,7 +339,7 @@ ms_figure_canaries (const MsAnalysisTable *a)
 {
   if (a->canaries->len == 0)
     return NULL;
-  MsFigure *f = ms_fig_new (g_strdup ("canaries"),
+  MsFigure *f = ms_figure_new (g_strdup ("canaries"),
                             g_strdup_printf (_("Exposure of canaries inserted into “%s” (by "
                                                "sampled rank, above %.1f bits means the secret "
                                                "outranked every sampled candidate)"),
@@ -398,7 +348,7 @@ ms_figure_canaries (const MsAnalysisTable *a)
                                                             0).saturation),
                             MS_PLOT_LINES, 760, 460);
   /* One series per run, over its repeat counts. */
-  MsLineSeries *series = ms_fig_own (f, g_new0 (MsLineSeries, a->canaries->len));
+  MsLineSeries *series = ms_figure_own (f, g_new0 (MsLineSeries, a->canaries->len));
   int n = 0;
   for (guint i = 0; i < a->canaries->len;)
     {
@@ -407,8 +357,8 @@ ms_figure_canaries (const MsAnalysisTable *a)
       while (j < a->canaries->len && g_array_index (a->canaries, MsCanaryResult, j).run == c0->run)
         j++;
       int m = j - i;
-      double *x = ms_fig_doubles (f, m), *y = ms_fig_doubles (f, m);
-      double *lo = ms_fig_doubles (f, m), *hi = ms_fig_doubles (f, m);
+      double *x = ms_figure_doubles (f, m), *y = ms_figure_doubles (f, m);
+      double *lo = ms_figure_doubles (f, m), *hi = ms_figure_doubles (f, m);
       for (int k = 0; k < m; k++)
         {
           const MsCanaryResult *c = &g_array_index (a->canaries, MsCanaryResult, i + k);
@@ -418,12 +368,12 @@ ms_figure_canaries (const MsAnalysisTable *a)
           hi[k] = c->exposure_max;
         }
       const MsStoreRun *r = run_of (a, c0->run);
-      series[n++] = (MsLineSeries) { .name = ms_fig_own (f, g_strdup (r->name)), .x = x, .y = y,
+      series[n++] = (MsLineSeries) { .name = ms_figure_own (f, g_strdup (r->name)), .x = x, .y = y,
                                      .lower = lo, .upper = hi, .n = m, .markers = TRUE,
                                      .dashed = strcmp (r->kind, "base") == 0 };
       i = j;
     }
-  MsLineChart *c = ms_fig_own (f, g_new0 (MsLineChart, 1));
+  MsLineChart *c = ms_figure_own (f, g_new0 (MsLineChart, 1));
   *c = (MsLineChart) { .title = f->title, .x_label = _("times the canary was in the training data"),
                        .y_label = _("exposure (bits)"),
                        .series = series, .n_series = n, .y_min = 0 };

@@ -24,11 +24,4 @@ ms_interval_defined (const MsInterval *iv)
 {
   return iv->lower == iv->lower && iv->upper == iv->upper;  /* not NaN */
 }
-/* Building figures (ms-figures.c): a new figure owning its ID and TITLE, and memory it keeps
- * alive for its chart. */
-MsFigure *ms_fig_new (char *id, char *title, MsPlotKind kind, double width, double height);
-gpointer ms_fig_own (MsFigure *f, gpointer p);
-double *ms_fig_doubles (MsFigure *f, gsize n);
-const char **ms_fig_strings (MsFigure *f, gsize n);
-const char *ms_fig_printf (MsFigure *f, const char *format, ...) G_GNUC_PRINTF (2, 3);
 

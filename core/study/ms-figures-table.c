@@ -8,7 +8,6 @@
 
 #include "common/ms-json.h"
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "common/ms-error.h"
@@ -113,15 +112,6 @@ cell_values (const MsStudyCell *c, MsMeasure m)
   return c ? (const double *) c->values[m]->data : NULL;
 }
 
-static gint64
-count_flagged (const double *v, gsize n)
-{
-  gint64 k = 0;
-  for (gsize i = 0; i < n; i++)
-    k += v[i] > 0.5;
-  return k;
-}
-
 static void
 stat_of (const double *v, gsize n, MsMeasure m, double level, MsStudyStat *out)
 {
@@ -132,7 +122,7 @@ stat_of (const double *v, gsize n, MsMeasure m, double level, MsStudyStat *out)
     return;
   if (ms_measure_is_rate (m))
     {
-      out->successes = count_flagged (v, n);
+      out->successes = (gint64) ms_stats_count_flagged (v, n);
       ms_stats_wilson ((guint64) out->successes, n, level, &out->value, NULL);
       return;
     }
@@ -151,70 +141,17 @@ stat_of (const double *v, gsize n, MsMeasure m, double level, MsStudyStat *out)
     out->value.upper = MIN (out->value.upper, 1);
 }
 
-static int
-double_cmp (const void *pa, const void *pb)
-{
-  double a = *(const double *) pa, b = *(const double *) pb;
-  return (a > b) - (a < b);
-}
-
-static double
-mean_of (const double *v, gsize n)
-{
-  double s = 0;
-  for (gsize i = 0; i < n; i++)
-    s += v[i];
-  return s / (double) n;
-}
-
-/* mean (X) - mean (Y) with a percentile bootstrap that resamples X and Y each on its own (two
- * independent samples). */
-static MsInterval
-mean_diff (const double *x, gsize nx, const double *y, gsize ny, const MsBootstrapParams *p)
-{
-  MsInterval out = nan_interval ();
-  if (nx == 0 || ny == 0)
-    return out;
-  out.estimate = mean_of (x, nx) - mean_of (y, ny);
-  guint nb = MAX (p->n_resamples, 1u);
-  g_autofree double *reps = g_new (double, nb);
-  MsRng rng;
-  ms_rng_init (&rng, p->seed);
-  /* Indices by the high half of a 64 × 64-bit product (Lemire 2019): a bias of at most
-   * n / 2^64, and several times faster than the division of an exact draw, which matters
-   * here: this loop is most of the table's time. */
-  for (guint b = 0; b < nb; b++)
-    {
-      double sx = 0, sy = 0;
-      for (gsize i = 0; i < nx; i++)
-        sx += x[(gsize) (((unsigned __int128) ms_rng_next (&rng) * nx) >> 64)];
-      for (gsize i = 0; i < ny; i++)
-        sy += y[(gsize) (((unsigned __int128) ms_rng_next (&rng) * ny) >> 64)];
-      reps[b] = sx / (double) nx - sy / (double) ny;
-    }
-  qsort (reps, nb, sizeof (double), double_cmp);
-  out.lower = ms_stats_quantile_sorted (reps, nb, (1 - p->level) / 2);
-  out.upper = ms_stats_quantile_sorted (reps, nb, (1 + p->level) / 2);
-  return out;
-}
-
-/* A - B of measure M on two cells: Newcombe for rates, the bootstrap above for means. */
+/* A - B of measure M on two cells, as independent samples: Newcombe for rates, the two-sample
+ * bootstrap for means (ms_stats_diff_independent, the app's compare view's interval too). */
 static MsInterval
 cell_diff (const MsStudyCell *a, const MsStudyCell *b, MsMeasure m, const MsStudyTableOptions *o)
 {
-  gsize na = cell_n (a), nb = cell_n (b);
-  MsInterval out = nan_interval ();
-  if (na == 0 || nb == 0)
-    return out;
-  const double *va = cell_values (a, m), *vb = cell_values (b, m);
-  if (ms_measure_is_rate (m))
-    {
-      if (!ms_stats_newcombe_diff (count_flagged (va, na), na, count_flagged (vb, nb), nb,
-                                   o->level, &out, NULL))
-        out = nan_interval ();
-      return out;
-    }
-  return mean_diff (va, na, vb, nb, &o->boot);
+  MsInterval out;
+  /* o->boot.level is o->level (ms_study_table_new). */
+  if (!ms_stats_diff_independent (ms_measure_is_rate (m), cell_values (a, m), cell_n (a),
+                                  cell_values (b, m), cell_n (b), &o->boot, &out, NULL))
+    out = nan_interval ();
+  return out;
 }
 
 /* ---- Reading the store -------------------------------------------------------------------- */
@@ -625,9 +562,9 @@ compute_matches (MsStudyTable *t)
             mt->n_task = (gint64) cell_n (a);
             mt->n_reference = (gint64) cell_n (b);
             if (mt->n_task > 0)
-              mt->raw_task = mean_of (cell_values (a, m), cell_n (a));
+              mt->raw_task = ms_stats_mean_of (cell_values (a, m), cell_n (a));
             if (mt->n_reference > 0)
-              mt->raw_reference = mean_of (cell_values (b, m), cell_n (b));
+              mt->raw_reference = ms_stats_mean_of (cell_values (b, m), cell_n (b));
             if (k == ref)
               {
                 mt->status = MS_MATCH_REFERENCE;

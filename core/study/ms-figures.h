@@ -8,7 +8,7 @@
 #include <glib.h>
 
 #include "analysis/ms-stats.h"
-#include "plot/ms-plot.h"
+#include "plot/ms-figure.h"
 #include "store/ms-store.h"
 
 G_BEGIN_DECLS
@@ -186,23 +186,29 @@ int ms_study_table_default_probe (const MsStudyTable *table);
 char *ms_study_table_to_json (const MsStudyTable *table);
 
 /* ---- Charts --------------------------------------------------------------------------------
- * Each builder returns a figure that owns its chart struct and everything it points to; draw
- * it with ms_plot_draw (cr, w, h, fig->kind, fig->chart, theme) or save it with ms_plot_save.
- * Labels go through gettext. PROBE is 0 (input) or 1 (target). */
+ * Each builder returns a figure (plot/ms-figure.h) that owns its chart struct and everything it
+ * points to; draw it with ms_plot_draw (cr, w, h, fig->kind, fig->chart, theme) or save it with
+ * ms_plot_save. Labels go through gettext. PROBE is 0 (input) or 1 (target). */
 
-typedef struct {
-  const char *id;            /* a file stem: "main-input", "corrected-target", ... */
-  const char *title;         /* the chart's title (translated) */
-  MsPlotKind kind;
-  gconstpointer chart;       /* an MsBarChart, MsPanelFigure, ... by KIND */
-  double width, height;      /* a size it looks good at, in px at scale 1 */
-  /*< private >*/
-  GPtrArray *owned;
-} MsFigure;
+/* "input probe" / "target probe", translated: the short name charts and captions use. */
+const char *ms_study_probe_label (int probe);
+/* The palette slot + 1 (MsBarSeries.color) of run group GROUP, the same in every figure and in
+ * the app: single-task blue, the base model grey, mixtures the slots after. */
+int ms_study_group_color (const MsStudyTable *table, int group);
 
-void ms_figure_free (MsFigure *fig);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsFigure, ms_figure_free)
+/* What bars of one measure show for each group and task. */
+typedef enum {
+  MS_STUDY_SHOW_RATE,           /* the statistic on training samples */
+  MS_STUDY_SHOW_MINUS_HELDOUT,  /* minus the same runs on held-out samples (control) */
+  MS_STUDY_SHOW_MINUS_BASE,     /* minus the base model on the same samples (baseline); the
+                                 * base model itself has no bar */
+} MsStudyShow;
 
+/* 0. MEASURE per task as SHOW says, every run group (single-task, each mixture, the base
+ * model) side by side with 95% intervals and the eligible n under each task: one panel of
+ * figures 1 and 2 on its own, the app's overview. */
+MsFigure *ms_figure_overview (const MsStudyTable *table, int probe, MsMeasure measure,
+                              MsStudyShow show);
 /* 1. One panel per measure (exact, verbatim, paraphrase, any, token match, ROUGE-L): bars per
  * task, single-task and each mixture side by side, the base model as a hatched control, with
  * 95% intervals and the eligible n under each task. */

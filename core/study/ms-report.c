@@ -413,18 +413,10 @@ analysis_sections (MsDoc *doc, MsStore *store, const MsAnalysisTable *a, const c
       g_autoptr (MsFigure) f4 = NULL;
       if (wi == 0)
         {
-          g_autofree char *sql = g_strdup_printf (
-            "SELECT m.generation_id FROM attention_maps m JOIN generations g ON g.id = "
-            "m.generation_id JOIN runs r ON r.id = g.run_id JOIN scores sc ON sc.generation_id "
-            "= g.id WHERE r.study_id = %" G_GINT64_FORMAT " AND r.kind = 'single' ORDER BY "
-            "sc.token_match DESC, g.id LIMIT 1", a->table->study->id);
-          g_autoptr (MsStoreTable) q = ms_store_query (store, sql, error);
-          if (q == NULL)
+          gint64 best;
+          if (!ms_store_study_best_map (store, a->table->study->id, &best, error))
             return FALSE;
-          if (q->n_rows > 0
-              && !(f4 = ms_figure_attention_map (store, g_ascii_strtoll (q->cells[0], NULL, 10),
-                                                 error))
-              && error && *error)
+          if (best > 0 && !(f4 = ms_figure_attention_map (store, best, error)) && error && *error)
             return FALSE;
         }
       MsFigure *figs[4] = { f1, f2, f3, f4 };
