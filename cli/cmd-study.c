@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "common/ms-mpi.h"
 #include "common/ms-progress.h"
 #include "ms-cli.h"
 #include "study/ms-report.h"
@@ -50,8 +51,13 @@ on_event (const MsStudyEvent *ev, gpointer user)
       ms_progress_print (v->bar, "        %s", ev->message);
       break;
     case MS_STUDY_EVENT_RUN_DONE:
-      ms_progress_print (v->bar, "[%d/%d] %s: done (study %.0f%%, ETA %s)", ev->run_index,
-                         ev->n_runs, ev->run, 100 * ev->overall, eta);
+      ms_progress_print (v->bar, "[%d/%d] %s: done%s%s (study %.0f%%, ETA %s)", ev->run_index,
+                         ev->n_runs, ev->run, ev->message ? " " : "",
+                         ev->message ? ev->message : "", 100 * ev->overall, eta);
+      break;
+    case MS_STUDY_EVENT_JOB:
+      ms_progress_update (v->bar, 0, "%s | study %.0f%%, ETA %s", ev->message,
+                          100 * ev->overall, eta);
       break;
     }
 }
@@ -87,13 +93,31 @@ print_summary (const MsStudySpec *spec, MsStore *store, const char *path, GError
   return TRUE;
 }
 
+static int study (int argc, char **argv);
+
+/* Under mpirun or srun every rank runs this command: rank 0 coordinates and holds the store,
+ * the others work (ms-study.h). A rank that fails ends the job, which would otherwise wait. */
 int
 ms_cmd_study (int argc, char **argv)
+{
+  GError *error = NULL;
+  if (!ms_mpi_init (&error))
+    return ms_cli_fail (CMD, error);
+  int rc = study (argc, argv);
+  if (rc != 0 && rc != 130 && ms_mpi_size () > 1)
+    ms_mpi_abort (rc);
+  ms_mpi_finalize ();
+  return rc;
+}
+
+static int
+study (int argc, char **argv)
 {
   MsCliCommon common = { 0 };
   g_autofree char *store_path = NULL;
   g_auto (GStrv) runs = NULL;
   gboolean list = FALSE, no_report = FALSE;
+  double worker_timeout = 0;
   GOptionEntry entries[] = {
     { "store", 's', 0, G_OPTION_ARG_FILENAME, &store_path,
       "Results store (default $MEMSCOPE_STORE, else ./memscope.sqlite)", "FILE" },
@@ -101,6 +125,9 @@ ms_cmd_study (int argc, char **argv)
     { "list", 'l', 0, G_OPTION_ARG_NONE, &list, "List the runs the spec expands to", NULL },
     { "no-report", 0, 0, G_OPTION_ARG_NONE, &no_report,
       "Do not write the report at the end (memscope report writes it any time)", NULL },
+    { "worker-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &worker_timeout,
+      "Under mpirun: end the job when a busy rank says nothing for this many seconds (default "
+      "$MEMSCOPE_WORKER_TIMEOUT, else 600)", "S" },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("SPEC.ini - run a memorization study");
@@ -111,7 +138,10 @@ ms_cmd_study (int argc, char **argv)
     "every model and the base model for memorized training data (input and target extraction,\n"
     "on training samples and held-out controls), and stores every sample's result. Runs already\n"
     "done are skipped; an interrupted run resumes where it stopped.\n\n"
-    "Example:\n  memscope study data/studies/default.ini && memscope report default");
+    "Under mpirun (or srun) the runs are spread over the ranks, one device each; rank 0 alone\n"
+    "writes the store, which belongs on its local disk.\n\n"
+    "Example:\n  memscope study data/studies/default.ini && memscope report default\n"
+    "  mpirun -np 2 memscope study data/studies/default.ini");
   if (!ms_cli_parse (ctx, &argc, &argv))
     return 2;
   if (argc != 2)
@@ -131,18 +161,30 @@ ms_cmd_study (int argc, char **argv)
   if (!ms_blas_kind_parse (common.blas, &blas, &error))
     return ms_cli_fail (CMD, error);
   g_autofree char *path = store_path ? g_strdup (store_path) : ms_store_default_path ();
+  signal (SIGINT, on_signal);
+  signal (SIGTERM, on_signal);
+  MsStudyOptions opt = { .device = common.device, .blas = blas, .cancel = &cancel_flag,
+                         .only_runs_listed = runs != NULL, .runs = (const char *const *) runs,
+                         .store_path = path, .worker_timeout = worker_timeout };
+  if (ms_mpi_rank () != 0)
+    {
+      /* A worker: no store, no output; what goes wrong goes to the coordinator. */
+      if (!ms_study_run (spec, NULL, &opt, &error))
+        return ms_cli_fail (CMD, error);
+      return 0;
+    }
   g_autoptr (MsStore) store = ms_store_open (path, &error);
   if (store == NULL)
     return ms_cli_fail (CMD, error);
-  g_printerr ("study %s: %d tasks, %d mixtures, %d seeds; store %s\n", spec->name, spec->n_tasks,
+  g_printerr ("study %s: %d tasks, %d mixtures, %d seeds; store %s", spec->name, spec->n_tasks,
               spec->n_mixtures, spec->n_seeds, path);
-  signal (SIGINT, on_signal);
-  signal (SIGTERM, on_signal);
+  if (ms_mpi_size () > 1)
+    g_printerr ("; %d MPI ranks", ms_mpi_size ());
+  g_printerr ("\n");
   g_autoptr (MsProgress) bar = ms_progress_new (stderr, 0, 15.0);
   View view = { bar, 0 };
-  MsStudyOptions opt = { .device = common.device, .blas = blas, .on_event = on_event,
-                         .user = &view, .cancel = &cancel_flag, .only_runs_listed = runs != NULL,
-                         .runs = (const char *const *) runs };
+  opt.on_event = on_event;
+  opt.user = &view;
   gboolean ok = ms_study_run (spec, store, &opt, &error);
   ms_progress_finish (bar);
   if (!ok)

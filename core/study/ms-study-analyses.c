@@ -262,17 +262,14 @@ maps_run (Study *s, Run *r, GError **error)
       for (guint e = 0, done = 0; e < t->train_ex->len && done < (guint) spec->attention_maps; e++)
         {
           const MsExample *ex = &g_array_index (t->train_ex, MsExample, e);
-          g_autofree char *sql = g_strdup_printf (
-            "SELECT g.id, (SELECT count(*) FROM attention_maps m WHERE m.generation_id = g.id) "
-            "FROM generations g WHERE g.run_id = %" G_GINT64_FORMAT " AND g.sample_id = %"
-            G_GINT64_FORMAT " AND g.probe = 'target'", r->id, t->train_ids[e]);
-          g_autoptr (MsStoreTable) q = ms_store_query (s->store, sql, error);
-          if (q == NULL)
+          gint64 generation_id, n_maps;
+          if (!ms_store_find_generation (s->store, r->id, t->train_ids[e], "target",
+                                         &generation_id, &n_maps, error))
             return FALSE;
-          if (q->n_rows == 0)
+          if (generation_id == 0)
             continue;  /* not probed (too long): try the next sample */
           done++;
-          if (g_strcmp0 (q->cells[1], "0") != 0)
+          if (n_maps != 0)
             continue;  /* stored before an interruption */
           int T = MIN (ex->n_tokens - 1, max_t);
           g_autofree int *tokens = g_new (int, T);
@@ -308,8 +305,7 @@ maps_run (Study *s, Run *r, GError **error)
             }
           json_builder_end_array (b);
           g_autofree char *labels = ms_json_builder_to_string (b, FALSE);
-          MsStoreAttentionMap row = { g_ascii_strtoll (q->cells[0], NULL, 10), mc.layer, -1, T,
-                                      T, labels, map };
+          MsStoreAttentionMap row = { generation_id, mc.layer, -1, T, T, labels, map };
           if (!ms_store_add_attention_maps (s->store, &row, 1, error))
             return FALSE;
         }

@@ -18,6 +18,7 @@ typedef struct {
   int n_tasks;
   double cost;           /* work units, for the overall progress */
   gint64 id;             /* in the store */
+  MsRunState status;     /* in the store when the study started */
 } Run;
 
 /* Per task: the probed samples with their store ids, and the training token count. */
@@ -39,6 +40,9 @@ typedef struct {
   Run *runs;
   int n_runs;
   gint64 study_id;
+  const char *store_path;         /* run folders go beside it */
+  MsDevice *dev;
+  MsBlas *blas;
   MsGpt *gpt;
   MsCheckpoint *base;
   double total_cost, done_cost;   /* of the runs still to do in this session */
@@ -79,6 +83,21 @@ double study_train_cost (const Study *s, const Run *r);
 
 /* ---- the runner (ms-study-run.c) ---- */
 
+/* The run's folder (its model and training state). */
+char *study_run_dir (const Study *s, const Run *r);
+/* Whether the options leave run NAME to do. */
+gboolean study_wanted (const MsStudyOptions *opt, const char *name);
+/* Loads the tokenizer and base model, writes the study, tasks and samples to S->store and
+ * records every run of the grid there with its cost. */
+gboolean study_setup (Study *s, GError **error);
+/* Opens DEVICE with the base model on it. */
+gboolean study_open_model (Study *s, const char *device, GError **error);
+/* Trains R (unless TRAINED: its model is in its folder), probes it and runs the analyses, into
+ * S->store; a failure is recorded on the run. */
+gboolean study_do_run (Study *s, Run *r, gboolean trained, GError **error);
+/* Frees what study_setup and study_open_model made. */
+void study_clear (Study *s);
+
 /* A progress event for the run in progress, with whole-study figures. */
 void study_emit (Study *s, MsStudyEventKind kind, int done, int total, double loss, double rate,
                  const char *message);
@@ -87,5 +106,11 @@ void study_emit (Study *s, MsStudyEventKind kind, int done, int total, double lo
 
 /* Runs the analyses the spec asks for, says what each cost, and marks the run done. */
 gboolean study_finish_run (Study *s, Run *r, GError **error);
+
+/* ---- over MPI ranks (ms-study-mpi.c) ---- */
+
+/* ms_study_run under mpirun: rank 0 coordinates (STORE), every rank works. */
+gboolean study_run_mpi (const MsStudySpec *spec, MsStore *store, const MsStudyOptions *opt,
+                        GError **error);
 
 G_END_DECLS

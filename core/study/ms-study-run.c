@@ -12,6 +12,7 @@
 #include "analysis/ms-attention.h"
 #include "analysis/ms-capture.h"
 #include "common/ms-json.h"
+#include "common/ms-mpi.h"
 
 void
 study_emit (Study *s, MsStudyEventKind kind, int done, int total, double loss, double rate,
@@ -30,18 +31,24 @@ study_emit (Study *s, MsStudyEventKind kind, int done, int total, double loss, d
 }
 
 /* Test hook: MEMSCOPE_TEST_KILL="RUN:train:N" or "RUN:probe:N" kills the process without
- * warning once run RUN has taken N training steps or stored N probe results, to check that a
- * killed study resumes to the same results. */
+ * warning once run RUN ("*": any) has taken N training steps or stored N probe results, to
+ * check that a killed study resumes to the same results. Under mpirun,
+ * MEMSCOPE_TEST_KILL_RANK=R limits it to rank R, and MEMSCOPE_TEST_KILL_SIGNAL=STOP freezes
+ * the process instead (a worker that stops answering). */
 static void
 maybe_kill (const Study *s, const char *phase, int count)
 {
   const char *spec = g_getenv ("MEMSCOPE_TEST_KILL");
   if (spec == NULL)
     return;
+  const char *rank = g_getenv ("MEMSCOPE_TEST_KILL_RANK");
+  if (rank && g_ascii_strtoll (rank, NULL, 10) != ms_mpi_rank ())
+    return;
   g_auto (GStrv) parts = g_strsplit (spec, ":", 3);
-  if (g_strv_length (parts) == 3 && strcmp (parts[0], s->runs[s->current].name) == 0
+  if (g_strv_length (parts) == 3
+      && (strcmp (parts[0], "*") == 0 || strcmp (parts[0], s->runs[s->current].name) == 0)
       && strcmp (parts[1], phase) == 0 && g_ascii_strtoll (parts[2], NULL, 10) == count)
-    raise (SIGKILL);
+    raise (g_strcmp0 (g_getenv ("MEMSCOPE_TEST_KILL_SIGNAL"), "STOP") == 0 ? SIGSTOP : SIGKILL);
 }
 
 /* ---- training ----------------------------------------------------------------------------- */
@@ -112,11 +119,11 @@ store_curves (Study *s, Run *r, const char *log_path, GError **error)
 }
 
 /* Run folders: ARTIFACTS/STUDY/RUN, by default beside the store in memscope-runs/. */
-static char *
-run_dir (const Study *s, const Run *r)
+char *
+study_run_dir (const Study *s, const Run *r)
 {
   g_autofree char *safe = g_strdelimit (g_strdup (r->name), "/", '_');
-  g_autofree char *store_dir = g_path_get_dirname (ms_store_path (s->store));
+  g_autofree char *store_dir = g_path_get_dirname (s->store_path);
   g_autofree char *fallback = g_build_filename (store_dir, "memscope-runs", NULL);
   return g_build_filename (s->spec->artifacts ? s->spec->artifacts : fallback, s->spec->name,
                            safe, NULL);
@@ -142,13 +149,14 @@ train_run (Study *s, Run *r, GError **error)
         }
     }
   MsFinetuneConfig cfg = spec->finetune;
+  cfg.solo = TRUE;  /* under mpirun each worker trains its own run */
   cfg.epochs = ms_study_spec_epochs (s->spec, r->mixture);
   cfg.seed = r->seed;
   cfg.mixer_text = r->mixture ? r->mixture->mixer : "proportional";
   g_autofree double *weights = NULL;
   if (!ms_mixer_config_parse (cfg.mixer_text, names, r->n_tasks, &cfg.mixer, &weights, error))
     return FALSE;
-  g_autofree char *dir = run_dir (s, r);
+  g_autofree char *dir = study_run_dir (s, r);
   g_autofree char *started = ms_store_now ();
   MsStoreRunUpdate u = { .set = MS_RUN_SET_STATUS | MS_RUN_SET_STARTED, .status = MS_RUN_TRAINING,
                          .started = started };
@@ -170,6 +178,7 @@ train_run (Study *s, Run *r, GError **error)
         .set = MS_RUN_SET_STATUS | MS_RUN_SET_MODEL | MS_RUN_SET_DEVICE | MS_RUN_SET_TRAIN_SECONDS
                | MS_RUN_SET_TRAIN_TOKENS | MS_RUN_SET_FINAL_LOSS | MS_RUN_SET_DATA_JSON,
         .status = MS_RUN_TRAINED, .model_path = model, .model_sha256 = sha, .device = device,
+        .host = ms_mpi_host (),
         .train_seconds = res.seconds, .train_tokens = res.train_tokens,
         .final_loss = res.final_loss, .data_json = res.record_json };
       ok = store_curves (s, r, log, error) && ms_store_update_run (s->store, r->id, &done, error)
@@ -286,13 +295,18 @@ probe_run (Study *s, Run *r, GError **error)
     }
   else
     {
-      g_autofree char *dir = run_dir (s, r);
+      g_autofree char *dir = study_run_dir (s, r);
       g_autofree char *model = g_build_filename (dir, "model.bin", NULL);
       g_autoptr (MsCheckpoint) ck = ms_checkpoint_load (model, error);
       if (ck == NULL || !ms_gpt_write_params (s->gpt, ck->params, error))
         return FALSE;
     }
-  if (!ms_store_set_run_status (s->store, r->id, MS_RUN_PROBING, NULL, error))
+  /* A run without training (the base model) records where it ran here. */
+  g_autofree char *device = ms_device_describe (ms_gpt_device (s->gpt));
+  gboolean base = strcmp (r->kind, "base") == 0;
+  MsStoreRunUpdate u = { .set = MS_RUN_SET_STATUS | (base ? MS_RUN_SET_DEVICE : 0),
+                         .status = MS_RUN_PROBING, .device = device, .host = ms_mpi_host () };
+  if (!ms_store_update_run (s->store, r->id, &u, error))
     return FALSE;
   gint64 start = g_get_monotonic_time ();
   const MsProbeKind kinds[] = { MS_PROBE_INPUT, MS_PROBE_TARGET };
@@ -367,136 +381,178 @@ probe_run (Study *s, Run *r, GError **error)
 
 /* ---- the study -------------------------------------------------------------------------- */
 
-static gboolean
-wanted (const MsStudyOptions *opt, const char *name)
+gboolean
+study_wanted (const MsStudyOptions *opt, const char *name)
 {
   return !opt->only_runs_listed || (opt->runs && g_strv_contains (opt->runs, name));
+}
+
+/* Loads what every run needs, writes the study, its tasks and samples to S->store, and records
+ * every run of the grid with what is left of it. */
+gboolean
+study_setup (Study *s, GError **error)
+{
+  const MsStudySpec *spec = s->spec;
+  MsStore *store = s->store;
+  if (!(s->bpe = ms_bpe_load (spec->tokenizer, error))
+      || !(s->base = ms_checkpoint_load (spec->base_model, error)))
+    return FALSE;
+  if (ms_bpe_vocab_size (s->bpe) > (guint) s->base->cfg.vocab_size)
+    {
+      g_set_error (error, MS_ERROR, MS_ERROR_MISMATCH,
+                   "%s has %u tokens but the base model %s only %d: they do not belong together",
+                   spec->tokenizer, ms_bpe_vocab_size (s->bpe), spec->base_model,
+                   s->base->cfg.vocab_size);
+      return FALSE;
+    }
+  study_make_canaries (s);
+  if (!ms_study_spec_make_synthetic (spec, error) || !study_prepare (s, error))
+    return FALSE;
+  s->runs = study_plan_runs (spec, &s->n_runs);
+  for (int i = 0; i < s->n_runs; i++)
+    {
+      Run *r = &s->runs[i];
+      g_autofree char *hyper = study_run_hyper_json (s, r);
+      g_autofree char *tasks = study_run_tasks_json (s, r);
+      MsStoreRunDef def = { r->name, r->kind, r->mixture ? r->mixture->name : NULL,
+                            (gint64) r->seed, tasks, hyper };
+      if ((r->id = ms_store_ensure_run (store, s->study_id, &def, NULL, error)) <= 0)
+        {
+          g_prefix_error (error, "study '%s', run %s: ", spec->name, r->name);
+          return FALSE;
+        }
+      g_autoptr (MsStoreRun) stored = ms_store_get_run (store, r->id, error);
+      if (stored == NULL)
+        return FALSE;
+      r->status = stored->status;
+      r->cost = 0;
+      if (stored->status != MS_RUN_DONE && study_wanted (s->opt, r->name))
+        r->cost = (ms_run_state_has_model (stored->status) ? 0 : study_train_cost (s, r))
+                  + study_probe_cost (s, r);
+      s->total_cost += r->cost;
+    }
+  return TRUE;
+}
+
+gboolean
+study_open_model (Study *s, const char *device, GError **error)
+{
+  return (s->dev = ms_device_open (device, error))
+         && (s->blas = ms_blas_new (s->dev, s->opt->blas, error))
+         && (s->gpt = ms_gpt_new (s->blas, &s->base->cfg, s->base->params, error));
+}
+
+gboolean
+study_do_run (Study *s, Run *r, gboolean trained, GError **error)
+{
+  GError *local = NULL;
+  if (strcmp (r->kind, "base") != 0 && !trained)
+    {
+      s->phase = "training";
+      s->phase_cost = study_train_cost (s, r);
+      if (!train_run (s, r, &local))
+        goto failed;
+    }
+  if (!probe_run (s, r, &local) || !study_finish_run (s, r, &local))
+    goto failed;
+  return TRUE;
+failed:
+  if (!g_error_matches (local, MS_ERROR, MS_ERROR_CANCELLED))
+    {
+      /* Recorded so that the store shows what went wrong; a later call retries. */
+      ms_store_set_run_status (s->store, r->id, MS_RUN_FAILED, local->message, NULL);
+      g_prefix_error (&local, "run %s: ", r->name);
+    }
+  else
+    ms_store_set_run_status (s->store, r->id, strcmp (r->kind, "base") != 0 && !trained
+                                              ? MS_RUN_PENDING : MS_RUN_TRAINED, NULL, NULL);
+  g_propagate_error (error, local);
+  return FALSE;
+}
+
+void
+study_clear (Study *s)
+{
+  if (s->td)
+    for (int i = 0; i < s->spec->n_tasks; i++)
+      study_task_data_clear (&s->td[i]);
+  g_clear_pointer (&s->td, g_free);
+  study_free_canaries (s);
+  study_runs_free (s->runs, s->n_runs);
+  s->runs = NULL;
+  g_clear_pointer (&s->gpt, ms_gpt_free);
+  g_clear_pointer (&s->blas, ms_blas_free);
+  g_clear_pointer (&s->dev, ms_device_free);
+  g_clear_pointer (&s->base, ms_checkpoint_free);
+  g_clear_pointer (&s->bpe, ms_bpe_free);
+}
+
+/* One process, one device: each run in turn. */
+static gboolean
+run_here (Study *s, GError **error)
+{
+  MsStore *store = s->store;
+  const MsStudyOptions *opt = s->opt;
+  if (!study_open_model (s, opt->device, error))
+    return FALSE;
+  for (s->current = 0; s->current < s->n_runs; s->current++)
+    {
+      Run *r = &s->runs[s->current];
+      g_autoptr (MsStoreRun) stored = ms_store_get_run (store, r->id, error);
+      if (stored == NULL)
+        return FALSE;
+      s->phase = "done";
+      s->phase_cost = s->phase_from = 0;
+      if (stored->status == MS_RUN_DONE || !study_wanted (opt, r->name))
+        {
+          study_emit (s, MS_STUDY_EVENT_RUN_START, 0, 0, NAN, NAN,
+                      study_wanted (opt, r->name) ? "already done" : "not selected");
+          continue;
+        }
+      /* Another process sharing the store may be on this run: leave it to that process. */
+      int owner = 0;
+      if (!ms_store_lease_run (store, r->id, &owner, error))
+        return FALSE;
+      if (owner != 0)
+        {
+          g_autofree char *why = g_strdup_printf ("being run by process %d on this machine",
+                                                  owner);
+          study_emit (s, MS_STUDY_EVENT_RUN_START, 0, 0, NAN, NAN, why);
+          continue;
+        }
+      /* Read again under the lease: the other process may have finished it meanwhile. */
+      g_clear_pointer (&stored, ms_store_run_free);
+      if (!(stored = ms_store_get_run (store, r->id, error)))
+        return FALSE;
+      if (stored->status == MS_RUN_DONE)
+        {
+          ms_store_release_run (store, r->id);
+          study_emit (s, MS_STUDY_EVENT_RUN_START, 0, 0, NAN, NAN, "already done");
+          continue;
+        }
+      study_emit (s, MS_STUDY_EVENT_RUN_START, 0, 0, NAN, NAN, NULL);
+      gboolean ok = study_do_run (s, r, ms_run_state_has_model (stored->status), error);
+      ms_store_release_run (store, r->id);
+      if (!ok)
+        return FALSE;
+      s->done_cost += r->cost;
+      s->phase_cost = s->phase_from = 0;
+      study_emit (s, MS_STUDY_EVENT_RUN_DONE, 0, 0, NAN, NAN, NULL);
+    }
+  return TRUE;
 }
 
 gboolean
 ms_study_run (const MsStudySpec *spec, MsStore *store, const MsStudyOptions *opt,
               GError **error)
 {
-  Study s = { .spec = spec, .store = store, .opt = opt, .started = g_get_monotonic_time () };
-  g_autoptr (MsDevice) dev = NULL;
-  g_autoptr (MsBlas) blas = NULL;
-  gboolean ok = FALSE;
-  if (!(s.bpe = ms_bpe_load (spec->tokenizer, error))
-      || !(s.base = ms_checkpoint_load (spec->base_model, error)))
-    goto out;
-  if (ms_bpe_vocab_size (s.bpe) > (guint) s.base->cfg.vocab_size)
-    {
-      g_set_error (error, MS_ERROR, MS_ERROR_MISMATCH,
-                   "%s has %u tokens but the base model %s only %d: they do not belong together",
-                   spec->tokenizer, ms_bpe_vocab_size (s.bpe), spec->base_model,
-                   s.base->cfg.vocab_size);
-      goto out;
-    }
-  study_make_canaries (&s);
-  if (!ms_study_spec_make_synthetic (spec, error) || !study_prepare (&s, error))
-    goto out;
-  s.runs = study_plan_runs (spec, &s.n_runs);
-  for (int i = 0; i < s.n_runs; i++)
-    {
-      Run *r = &s.runs[i];
-      g_autofree char *hyper = study_run_hyper_json (&s, r);
-      g_autofree char *tasks = study_run_tasks_json (&s, r);
-      MsStoreRunDef def = { r->name, r->kind, r->mixture ? r->mixture->name : NULL,
-                            (gint64) r->seed, tasks, hyper };
-      if ((r->id = ms_store_ensure_run (store, s.study_id, &def, NULL, error)) <= 0)
-        {
-          g_prefix_error (error, "study '%s', run %s: ", spec->name, r->name);
-          goto out;
-        }
-      g_autoptr (MsStoreRun) stored = ms_store_get_run (store, r->id, error);
-      if (stored == NULL)
-        goto out;
-      r->cost = 0;
-      if (stored->status != MS_RUN_DONE && wanted (opt, r->name))
-        r->cost = (ms_run_state_has_model (stored->status) ? 0 : study_train_cost (&s, r))
-                  + study_probe_cost (&s, r);
-      s.total_cost += r->cost;
-    }
-
-  if (!(dev = ms_device_open (opt->device, error)) || !(blas = ms_blas_new (dev, opt->blas, error))
-      || !(s.gpt = ms_gpt_new (blas, &s.base->cfg, s.base->params, error)))
-    goto out;
-  for (s.current = 0; s.current < s.n_runs; s.current++)
-    {
-      Run *r = &s.runs[s.current];
-      g_autoptr (MsStoreRun) stored = ms_store_get_run (store, r->id, error);
-      if (stored == NULL)
-        goto out;
-      s.phase = "done";
-      s.phase_cost = s.phase_from = 0;
-      if (stored->status == MS_RUN_DONE || !wanted (opt, r->name))
-        {
-          study_emit (&s, MS_STUDY_EVENT_RUN_START, 0, 0, NAN, NAN,
-                      wanted (opt, r->name) ? "already done" : "not selected");
-          continue;
-        }
-      /* Another process sharing the store may be on this run: leave it to that process. */
-      int owner = 0;
-      if (!ms_store_lease_run (store, r->id, &owner, error))
-        goto out;
-      if (owner != 0)
-        {
-          g_autofree char *why = g_strdup_printf ("being run by process %d on this machine",
-                                                  owner);
-          study_emit (&s, MS_STUDY_EVENT_RUN_START, 0, 0, NAN, NAN, why);
-          continue;
-        }
-      /* Read again under the lease: the other process may have finished it meanwhile. */
-      g_clear_pointer (&stored, ms_store_run_free);
-      if (!(stored = ms_store_get_run (store, r->id, error)))
-        goto out;
-      if (stored->status == MS_RUN_DONE)
-        {
-          ms_store_release_run (store, r->id);
-          study_emit (&s, MS_STUDY_EVENT_RUN_START, 0, 0, NAN, NAN, "already done");
-          continue;
-        }
-      study_emit (&s, MS_STUDY_EVENT_RUN_START, 0, 0, NAN, NAN, NULL);
-      gboolean trained = ms_run_state_has_model (stored->status);
-      GError *local = NULL;
-      if (strcmp (r->kind, "base") != 0 && !trained)
-        {
-          s.phase = "training";
-          s.phase_cost = study_train_cost (&s, r);
-          if (!train_run (&s, r, &local))
-            goto failed;
-        }
-      if (!probe_run (&s, r, &local) || !study_finish_run (&s, r, &local))
-        goto failed;
-      s.done_cost += r->cost;
-      s.phase_cost = s.phase_from = 0;
-      ms_store_release_run (store, r->id);
-      study_emit (&s, MS_STUDY_EVENT_RUN_DONE, 0, 0, NAN, NAN, NULL);
-      continue;
-    failed:
-      ms_store_release_run (store, r->id);
-      if (!g_error_matches (local, MS_ERROR, MS_ERROR_CANCELLED))
-        {
-          /* Recorded so that the store shows what went wrong; a later call retries. */
-          ms_store_set_run_status (store, r->id, MS_RUN_FAILED, local->message, NULL);
-          g_prefix_error (&local, "run %s: ", r->name);
-        }
-      else
-        ms_store_set_run_status (store, r->id, strcmp (r->kind, "base") != 0 && !trained
-                                               ? MS_RUN_PENDING : MS_RUN_TRAINED, NULL, NULL);
-      g_propagate_error (error, local);
-      goto out;
-    }
-  ok = TRUE;
-out:
-  if (s.td)
-    for (int i = 0; i < spec->n_tasks; i++)
-      study_task_data_clear (&s.td[i]);
-  g_free (s.td);
-  study_free_canaries (&s);
-  study_runs_free (s.runs, s.n_runs);
-  g_clear_pointer (&s.gpt, ms_gpt_free);
-  g_clear_pointer (&s.base, ms_checkpoint_free);
-  g_clear_pointer (&s.bpe, ms_bpe_free);
+  /* Under mpirun rank 0 coordinates and holds the store; the other ranks hold none. */
+  if (ms_mpi_size () > 1)
+    return study_run_mpi (spec, store, opt, error);
+  g_return_val_if_fail (store != NULL, FALSE);
+  Study s = { .spec = spec, .store = store, .opt = opt, .started = g_get_monotonic_time (),
+              .store_path = ms_store_path (store) };
+  gboolean ok = study_setup (&s, error) && run_here (&s, error);
+  study_clear (&s);
   return ok;
 }

@@ -81,6 +81,8 @@ typedef enum {
   MS_STUDY_EVENT_PROBE,
   MS_STUDY_EVENT_MESSAGE,
   MS_STUDY_EVENT_RUN_DONE,
+  MS_STUDY_EVENT_JOB,          /* under mpirun: the whole job in one line (MESSAGE), with OVERALL
+                                * and ETA; RUN_START and RUN_DONE then name the rank in MESSAGE */
 } MsStudyEventKind;
 
 typedef struct {
@@ -99,17 +101,29 @@ typedef struct {
 typedef void (*MsStudyEventFunc) (const MsStudyEvent *ev, gpointer user);
 
 typedef struct {
-  const char *device;        /* NULL: $MEMSCOPE_DEVICE or the default */
+  const char *device;        /* NULL: $MEMSCOPE_DEVICE or the default; under mpirun a comma-
+                              * separated list gives one entry per rank of a node (by its local
+                              * rank), and NULL spreads a node's ranks over its devices of the
+                              * default's type */
   MsBlasKind blas;
   MsStudyEventFunc on_event;
   gpointer user;
   volatile gint *cancel;     /* set by another thread or a signal handler: stop soon */
   gboolean only_runs_listed; /* with runs: only these (NULL-terminated names) */
   const char *const *runs;
+  const char *store_path;    /* where the store is, when STORE is NULL (an MPI worker): run
+                              * folders go beside it unless the spec says where */
+  double worker_timeout;     /* under mpirun: seconds a busy worker may stay silent before the
+                              * job ends (0: $MEMSCOPE_WORKER_TIMEOUT, else 600) */
 } MsStudyOptions;
 
 /* Runs every run of SPEC not yet done in STORE. Returns FALSE with MS_ERROR_CANCELLED when
- * cancelled (what was done is kept and a later call continues). */
+ * cancelled (what was done is kept and a later call continues).
+ * Started by mpirun or srun (ms_mpi_init called) with more than one rank, rank 0 passes the
+ * store and coordinates: it hands out runs one at a time to the next free rank, itself
+ * included (a thread drives its device), and writes what each run produced into STORE in one
+ * transaction; the other ranks pass STORE NULL, run what they are given on their own device
+ * into a private store in memory, and send it back whole (ms-study-mpi.c). */
 gboolean ms_study_run (const MsStudySpec *spec, MsStore *store, const MsStudyOptions *opt,
                        GError **error);
 

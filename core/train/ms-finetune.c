@@ -467,10 +467,10 @@ ms_finetune_run (MsGpt *gpt, MsBpe *bpe, const MsTaskSpec *tasks, int n_tasks,
   fingerprint = g_string_free (fp, FALSE);
   MsTrainConfig tcfg = { .B = cfg.B, .T = cfg.T, .grad_accum = cfg.grad_accum, .steps = steps,
                          .schedule = cfg.schedule, .adamw = cfg.adamw, .n_tasks = n_tasks,
-                         .data_parallel = TRUE };
+                         .data_parallel = !cfg.solo };
   /* Under mpirun every rank trains (data-parallel, identical parameters); rank 0 alone writes
    * the files, the others read a saved state on resume. */
-  const gboolean writer = ms_mpi_rank () == 0;
+  const gboolean writer = cfg.solo || ms_mpi_rank () == 0;
   if (!(trainer = ms_trainer_new (gpt, &tcfg, batcher_source (&src), fingerprint, error)))
     goto out;
 

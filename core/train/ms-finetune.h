@@ -39,6 +39,8 @@ typedef struct {
   guint64 seed;
   int eval_every;         /* held-out loss every N steps (0: at the end only) */
   int save_every;         /* training state every N steps (0: at the end only) */
+  gboolean solo;          /* train alone even under mpirun: a study's worker trains its own run
+                           * (FALSE: data-parallel over the job's ranks, as memscope finetune) */
 } MsFinetuneConfig;
 
 void ms_finetune_config_init (MsFinetuneConfig *cfg);
