@@ -29,6 +29,10 @@ gboolean ms_store_step_done (MsStore *store, sqlite3_stmt *stmt, const char *wha
 /* The name of an SQLite result code ("SQLITE_BUSY", "SQLITE_CONSTRAINT_UNIQUE"). */
 const char *ms_store_code_name (int rc);
 
+/* The first column of every row of STMT (bound, not yet stepped) as a set of gint64 (keys
+ * owned), then resets it; NULL with an error naming WHAT. */
+GHashTable *ms_store_id_set (MsStore *store, sqlite3_stmt *stmt, const char *what,
+                             GError **error);
 /* Binds TEXT or NULL. */
 int ms_store_bind_text (sqlite3_stmt *stmt, int i, const char *text);
 /* A column's text as a new string, NULL for SQL NULL. */

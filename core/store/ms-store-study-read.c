@@ -483,19 +483,5 @@ ms_store_study_search (MsStore *store, gint64 study_id, const char *text, GError
     return NULL;
   sqlite3_bind_int64 (stmt, 1, study_id);
   sqlite3_bind_text (stmt, 2, text ? text : "", -1, SQLITE_TRANSIENT);
-  GHashTable *set = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  int rc;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 *key = g_new (gint64, 1);
-      *key = sqlite3_column_int64 (stmt, 0);
-      g_hash_table_add (set, key);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      g_hash_table_unref (set);
-      return read_failed (store, stmt, "cannot search the study's texts", error), NULL;
-    }
-  sqlite3_reset (stmt);
-  return set;
+  return ms_store_id_set (store, stmt, "cannot search the study's texts", error);
 }

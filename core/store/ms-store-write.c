@@ -685,20 +685,5 @@ ms_store_probed_samples (MsStore *store, gint64 run_id, const char *probe, GErro
     return NULL;
   sqlite3_bind_int64 (stmt, 1, run_id);
   sqlite3_bind_text (stmt, 2, probe, -1, SQLITE_STATIC);
-  GHashTable *set = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  int rc;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 *key = g_new (gint64, 1);
-      *key = sqlite3_column_int64 (stmt, 0);
-      g_hash_table_add (set, key);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      ms_store_set_error (store, error, sqlite3_extended_errcode (store->db),
-                          "cannot read the run's generations");
-      g_clear_pointer (&set, g_hash_table_unref);
-    }
-  sqlite3_reset (stmt);
-  return set;
+  return ms_store_id_set (store, stmt, "cannot read the run's generations", error);
 }

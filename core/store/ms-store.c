@@ -192,6 +192,26 @@ ms_store_column_dup (sqlite3_stmt *stmt, int i)
   return t ? g_strndup ((const char *) t, sqlite3_column_bytes (stmt, i)) : NULL;
 }
 
+GHashTable *
+ms_store_id_set (MsStore *store, sqlite3_stmt *stmt, const char *what, GError **error)
+{
+  GHashTable *set = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  int rc;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 *key = g_new (gint64, 1);
+      *key = sqlite3_column_int64 (stmt, 0);
+      g_hash_table_add (set, key);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      ms_store_set_error (store, error, sqlite3_extended_errcode (store->db), "%s", what);
+      g_clear_pointer (&set, g_hash_table_unref);
+    }
+  sqlite3_reset (stmt);
+  return set;
+}
+
 double
 ms_store_column_double (sqlite3_stmt *stmt, int i)
 {
